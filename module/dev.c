@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dev.c - /dev/xballoon and its ioctls.
+ *
+ * Shaped like iommufd: every argument starts with { size, flags }, the
+ * command table holds each structure's minimum size, and
+ * copy_struct_from_user() lets older and newer tools work with this module.
+ * The errno of every failure is fixed by the DOC comment of the UAPI header.
+ */
+#include <linux/capability.h>
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "xballoon.h"
+
+/* Every ioctl argument, so one buffer on the stack holds any of them. */
+union xb_ucmd_buffer {
+	struct xb_info info;
+	struct xb_cpu_steal cpu_steal;
+};
+
+/**
+ * struct xb_ioctl_op - one ioctl
+ * @size: sizeof() the structure this module knows
+ * @min_size: size of its first version; smaller callers get -EINVAL
+ * @ioctl_num: the full ioctl number, size and direction included
+ * @execute: the command; fills in the output fields of the buffer
+ */
+struct xb_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(union xb_ucmd_buffer *buf);
+};
+
+static int xb_ioctl_info(union xb_ucmd_buffer *buf)
+{
+	struct xb_info *info = &buf->info;
+
+	if (info->flags)
+		return -EOPNOTSUPP;
+	if (info->__reserved)
+		return -EINVAL;
+
+	info->abi_version = XB_ABI_VERSION;
+	info->hypervisor = xb_hv_type();
+	info->steal_source = xb_steal_source_of(cpumask_first(cpu_online_mask));
+	info->nr_cpus = num_online_cpus();
+	info->nr_cpu_ids = nr_cpu_ids;
+	info->features = XB_FEATURE_CPU_STEAL;
+	strscpy(info->module_version, XB_MODULE_VERSION,
+		sizeof(info->module_version));
+	return 0;
+}
+
+static int xb_ioctl_cpu_steal(union xb_ucmd_buffer *buf)
+{
+	struct xb_cpu_steal *cs = &buf->cpu_steal;
+	enum xb_steal_source source;
+	u64 steal_ns, clock_ns;
+	int ret;
+
+	if (cs->flags)
+		return -EOPNOTSUPP;
+
+	ret = xb_steal_read(cs->cpu, &source, &steal_ns, &clock_ns);
+	if (ret)
+		return ret;
+	cs->steal_source = source;
+	cs->steal_ns = steal_ns;
+	cs->clock_ns = clock_ns;
+	return 0;
+}
+
+#define XB_IOCTL_OP(_ioctl, _fn, _struct, _last)			\
+	[_IOC_NR(_ioctl) - XB_CMD_BASE] = {				\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(union xb_ucmd_buffer) < \
+					  sizeof(_struct)),		\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = _ioctl,					\
+		.execute = _fn,						\
+	}
+
+static const struct xb_ioctl_op xb_ioctl_ops[] = {
+	XB_IOCTL_OP(XB_IOC_INFO, xb_ioctl_info, struct xb_info,
+		    module_version),
+	XB_IOCTL_OP(XB_IOC_CPU_STEAL, xb_ioctl_cpu_steal, struct xb_cpu_steal,
+		    clock_ns),
+};
+
+static long xb_dev_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	const struct xb_ioctl_op *op;
+	union xb_ucmd_buffer buf;
+	unsigned int nr = _IOC_NR(cmd);
+	u32 usize;
+	int ret;
+
+	if (nr < XB_CMD_BASE || nr - XB_CMD_BASE >= ARRAY_SIZE(xb_ioctl_ops))
+		return -ENOTTY;
+	op = &xb_ioctl_ops[nr - XB_CMD_BASE];
+	if (op->ioctl_num != cmd)
+		return -ENOTTY;
+
+	/* At call time: the fd may have been handed to a lesser process. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < op->min_size)
+		return -EINVAL;
+	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
+	if (ret)
+		return ret;
+
+	ret = op->execute(&buf);
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, &buf, min_t(u32, usize, op->size)))
+		return -EFAULT;
+	return 0;
+}
+
+static int xb_dev_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return nonseekable_open(inode, file);
+}
+
+static const struct file_operations xb_dev_fops = {
+	.owner = THIS_MODULE,
+	.open = xb_dev_open,
+	.unlocked_ioctl = xb_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice xb_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "xballoon",
+	.fops = &xb_dev_fops,
+	.mode = 0600,
+};
+
+int xb_dev_init(void)
+{
+	return misc_register(&xb_miscdev);
+}
+
+void xb_dev_exit(void)
+{
+	misc_deregister(&xb_miscdev);
+}

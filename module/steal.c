@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * steal.c - where each CPU's steal time comes from, and reading it.
+ *
+ * Sources, best first:
+ *  - Xen runstate: time in RUNSTATE_runnable (the pCPU ran someone else) plus
+ *    RUNSTATE_offline (a cap parked us), exact, from VCPUOP_get_runstate_info.
+ *    The kernel's own runstate area is not exported and a vCPU has only one
+ *    registered area, so we ask the hypervisor: about a microsecond a read.
+ *  - KVM steal-time area: exact, updated by the host at every VM entry. The
+ *    kernel's area is static, but MSR_KVM_STEAL_TIME gives its physical
+ *    address on the CPU it belongs to, so we read the same area.
+ *  - kcpustat: what the kernel accounted at its ticks (tick granularity).
+ *    Meaningful only where the hypervisor feeds the paravirt steal clock.
+ *  - none: nothing reports steal (bare metal, QEMU TCG under a host cap).
+ *
+ * The choice is made per CPU when it comes online, so a CPU whose area is
+ * missing falls back on its own. Readings go through steal_acct.c.
+ */
+#include <linux/cpuhotplug.h>
+#include <linux/io.h>
+#include <linux/kernel_stat.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <asm/hypervisor.h>
+#include <asm/kvm_para.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/vcpu.h>
+#include <xen/xen-ops.h>
+#include <asm/xen/hypercall.h>
+
+#include "xballoon.h"
+#include "steal_acct.h"
+
+/* steal_source=auto: not a UAPI value, only the parameter's default. */
+#define XB_STEAL_AUTO	(-1)
+#define XB_STEAL_SOURCE_DEFAULT	"auto"
+
+static const char * const xb_steal_names[] = {
+	[XB_STEAL_NONE]		= "none",
+	[XB_STEAL_XEN_RUNSTATE]	= "xen-runstate",
+	[XB_STEAL_KVM]		= "kvm",
+	[XB_STEAL_KCPUSTAT]	= "kcpustat",
+};
+
+/* Parameter spelling of each source; "xen" reads better than the name. */
+static const char * const xb_steal_param_names[] = {
+	[XB_STEAL_NONE]		= "none",
+	[XB_STEAL_XEN_RUNSTATE]	= "xen",
+	[XB_STEAL_KVM]		= "kvm",
+	[XB_STEAL_KCPUSTAT]	= "kcpustat",
+};
+
+static int xb_steal_wanted = XB_STEAL_AUTO;
+
+static int xb_steal_param_set(const char *val, const struct kernel_param *kp)
+{
+	int i;
+
+	if (sysfs_streq(val, "auto")) {
+		xb_steal_wanted = XB_STEAL_AUTO;
+		return 0;
+	}
+	i = sysfs_match_string(xb_steal_param_names, val);
+	if (i < 0)
+		return -EINVAL;
+	xb_steal_wanted = i;
+	return 0;
+}
+
+static int xb_steal_param_get(char *buf, const struct kernel_param *kp)
+{
+	if (xb_steal_wanted == XB_STEAL_AUTO)
+		return sysfs_emit(buf, "auto\n");
+	return sysfs_emit(buf, "%s\n", xb_steal_param_names[xb_steal_wanted]);
+}
+
+static const struct kernel_param_ops xb_steal_param_ops = {
+	.set = xb_steal_param_set,
+	.get = xb_steal_param_get,
+};
+
+/* Read-only once loaded: a source change would need every CPU re-picked. */
+module_param_cb(steal_source, &xb_steal_param_ops, NULL, 0444);
+MODULE_PARM_DESC(steal_source,
+		 "Steal time source for every CPU: auto, xen, kvm, kcpustat or none; "
+		 "a forced source that a CPU lacks fails the load "
+		 "[DEFAULT: " XB_STEAL_SOURCE_DEFAULT "]");
+
+/**
+ * struct xb_steal_cpu - steal state of one CPU
+ * @lock: serialises readers of this CPU with its hotplug callbacks
+ * @ready: the CPU is online and @source is usable
+ * @source: enum xb_steal_source picked when the CPU came online
+ * @kvm_area: the kernel's KVM steal-time area of this CPU, if @source is KVM
+ * @acct: bookkeeping from raw readings to the reported steal
+ */
+struct xb_steal_cpu {
+	spinlock_t lock;
+	bool ready;
+	enum xb_steal_source source;
+	struct kvm_steal_time *kvm_area;
+	struct xb_steal_acct acct;
+};
+
+static DEFINE_PER_CPU(struct xb_steal_cpu, xb_steal_cpus);
+static enum cpuhp_state xb_steal_hp_state;
+
+static bool xb_xen_runstate_steal(unsigned int cpu, u64 *steal)
+{
+#ifdef CONFIG_XEN
+	struct vcpu_runstate_info rs;
+
+	if (HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, xen_vcpu_nr(cpu), &rs))
+		return false;
+	*steal = rs.time[RUNSTATE_runnable] + rs.time[RUNSTATE_offline];
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* Same protocol as the kernel's kvm_steal_clock(): odd version = in flux. */
+static u64 xb_kvm_area_steal(struct kvm_steal_time *st)
+{
+	u32 version;
+	u64 steal;
+
+	do {
+		version = READ_ONCE(st->version);
+		virt_rmb();
+		steal = READ_ONCE(st->steal);
+		virt_rmb();
+	} while ((version & 1) || version != READ_ONCE(st->version));
+	return steal;
+}
+
+static bool xb_kvm_has_steal_time(void)
+{
+	u32 base;
+
+	if (!hypervisor_is_type(X86_HYPER_KVM))
+		return false;
+	/* kvm_arch_para_features() is not exported: ask CPUID directly. */
+	base = hypervisor_cpuid_base(KVM_SIGNATURE, 0);
+	return base && (cpuid_eax(base | KVM_CPUID_FEATURES) &
+			BIT(KVM_FEATURE_STEAL_TIME));
+}
+
+/* Runs on @cpu itself: the MSR names the area of the CPU that reads it. */
+static struct kvm_steal_time *xb_kvm_area_map(void)
+{
+	u64 msr;
+
+	if (!xb_kvm_has_steal_time())
+		return NULL;
+	if (rdmsrl_safe(MSR_KVM_STEAL_TIME, &msr) || !(msr & KVM_MSR_ENABLED))
+		return NULL;
+	return memremap(msr & KVM_STEAL_VALID_BITS,
+			sizeof(struct kvm_steal_time), MEMREMAP_WB);
+}
+
+/* Where the hypervisor feeds the paravirt steal clock, kcpustat has it. */
+static bool xb_kcpustat_is_fed(void)
+{
+	return xb_hv_is_xen() || xb_kvm_has_steal_time() ||
+	       hypervisor_is_type(X86_HYPER_VMWARE);
+}
+
+static u64 xb_steal_raw(unsigned int cpu, struct xb_steal_cpu *sc)
+{
+	u64 raw = sc->acct.last_raw;
+
+	switch (sc->source) {
+	case XB_STEAL_XEN_RUNSTATE:
+		/* On a failed hypercall keep the last value: no steal. */
+		xb_xen_runstate_steal(cpu, &raw);
+		break;
+	case XB_STEAL_KVM:
+		raw = xb_kvm_area_steal(sc->kvm_area);
+		break;
+	case XB_STEAL_KCPUSTAT:
+		raw = READ_ONCE(kcpustat_cpu(cpu).cpustat[CPUTIME_STEAL]);
+		break;
+	case XB_STEAL_NONE:
+		raw = 0;
+		break;
+	}
+	return raw;
+}
+
+/* Try @source on @cpu; on success, fill in what reading it needs. */
+static bool xb_steal_try(unsigned int cpu, enum xb_steal_source source,
+			 struct kvm_steal_time **kvm_area)
+{
+	u64 unused;
+
+	switch (source) {
+	case XB_STEAL_XEN_RUNSTATE:
+		return xb_hv_is_xen() && xb_xen_runstate_steal(cpu, &unused);
+	case XB_STEAL_KVM:
+		*kvm_area = xb_kvm_area_map();
+		return *kvm_area;
+	case XB_STEAL_KCPUSTAT:
+		/* Forced kcpustat is always readable, fed or not. */
+		return xb_steal_wanted == XB_STEAL_KCPUSTAT ||
+		       xb_kcpustat_is_fed();
+	case XB_STEAL_NONE:
+		return true;
+	}
+	return false;
+}
+
+static int xb_steal_cpu_online(unsigned int cpu)
+{
+	static const enum xb_steal_source best_first[] = {
+		XB_STEAL_XEN_RUNSTATE, XB_STEAL_KVM, XB_STEAL_KCPUSTAT,
+		XB_STEAL_NONE,
+	};
+	struct xb_steal_cpu *sc = per_cpu_ptr(&xb_steal_cpus, cpu);
+	struct kvm_steal_time *kvm_area = NULL;
+	enum xb_steal_source source = XB_STEAL_NONE;
+	unsigned long irqflags;
+	bool first = !sc->acct.last_clock;
+	unsigned int i;
+	u64 raw;
+
+	if (xb_steal_wanted != XB_STEAL_AUTO) {
+		source = xb_steal_wanted;
+		if (!xb_steal_try(cpu, source, &kvm_area)) {
+			pr_err("steal_source=%s is not available on CPU %u\n",
+			       xb_steal_param_names[source], cpu);
+			return -ENODEV;
+		}
+	} else {
+		for (i = 0; i < ARRAY_SIZE(best_first); i++) {
+			source = best_first[i];
+			if (xb_steal_try(cpu, source, &kvm_area))
+				break;
+		}
+	}
+
+	spin_lock_irqsave(&sc->lock, irqflags);
+	sc->source = source;
+	sc->kvm_area = kvm_area;
+	raw = xb_steal_raw(cpu, sc);
+	/*
+	 * Restart from the current reading: steal while the CPU was offline is
+	 * not steal, and a new source's raw values do not continue the old.
+	 */
+	if (first)
+		xb_steal_acct_init(&sc->acct, raw, ktime_get_ns());
+	else
+		sc->acct.last_raw = raw;
+	sc->ready = true;
+	spin_unlock_irqrestore(&sc->lock, irqflags);
+	return 0;
+}
+
+static int xb_steal_cpu_offline(unsigned int cpu)
+{
+	struct xb_steal_cpu *sc = per_cpu_ptr(&xb_steal_cpus, cpu);
+	struct kvm_steal_time *kvm_area;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&sc->lock, irqflags);
+	sc->ready = false;
+	kvm_area = sc->kvm_area;
+	sc->kvm_area = NULL;
+	spin_unlock_irqrestore(&sc->lock, irqflags);
+
+	if (kvm_area)
+		memunmap(kvm_area);
+	return 0;
+}
+
+/**
+ * xb_steal_read() - steal of a CPU since the module was loaded
+ * @cpu: CPU to read
+ * @source: out, the source used for @cpu
+ * @steal_ns: out, monotonic steal total (ns)
+ * @clock_ns: out, CLOCK_MONOTONIC at the reading (ns)
+ *
+ * Return: 0, or -EINVAL if @cpu is not an online CPU.
+ */
+int xb_steal_read(unsigned int cpu, enum xb_steal_source *source,
+		  u64 *steal_ns, u64 *clock_ns)
+{
+	struct xb_steal_cpu *sc;
+	unsigned long irqflags;
+	int ret = -EINVAL;
+
+	if (cpu >= nr_cpu_ids)
+		return -EINVAL;
+	sc = per_cpu_ptr(&xb_steal_cpus, cpu);
+
+	spin_lock_irqsave(&sc->lock, irqflags);
+	if (sc->ready) {
+		u64 raw = xb_steal_raw(cpu, sc);
+
+		*clock_ns = ktime_get_ns();
+		*steal_ns = xb_steal_acct_update(&sc->acct, raw, *clock_ns);
+		*source = sc->source;
+		ret = 0;
+	}
+	spin_unlock_irqrestore(&sc->lock, irqflags);
+	return ret;
+}
+
+enum xb_steal_source xb_steal_source_of(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(&xb_steal_cpus, cpu)->source);
+}
+
+const char *xb_steal_source_name(enum xb_steal_source source)
+{
+	if ((unsigned int)source >= ARRAY_SIZE(xb_steal_names))
+		return "invalid";
+	return xb_steal_names[source];
+}
+
+int xb_steal_init(void)
+{
+	unsigned int cpu;
+	int ret;
+
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(&xb_steal_cpus, cpu)->lock);
+
+	/* Calls xb_steal_cpu_online() on every online CPU, now and later. */
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "xballoon/steal:online",
+				xb_steal_cpu_online, xb_steal_cpu_offline);
+	if (ret < 0)
+		return ret;
+	xb_steal_hp_state = ret;
+	return 0;
+}
+
+void xb_steal_exit(void)
+{
+	cpuhp_remove_state(xb_steal_hp_state);
+}

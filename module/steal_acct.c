@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * steal_acct.c - steal bookkeeping, pure: no kernel headers, so the unit
+ * tests build this very file in user space (tests/unit/).
+ *
+ * Sources differ in how they report. Xen's runstate and KVM's steal area
+ * are exact, but kcpustat is updated at the tick in bulk, so two reads a
+ * few microseconds apart can see a whole tick of steal appear. A source can
+ * also restart from a lower value (a vCPU re-registered after hotplug).
+ * Whoever charges steal against tasks or budgets needs neither surprise:
+ * the total here only grows, and never by more than the wall time that
+ * passed. Steal that arrives early waits in a backlog and is granted as
+ * wall time allows, so nothing is lost.
+ */
+#include "steal_acct.h"
+
+/**
+ * xb_steal_acct_init() - start counting from a raw reading
+ * @acct: bookkeeping to reset
+ * @raw: current raw reading of the source (ns)
+ * @clock: current wall clock (ns)
+ */
+void xb_steal_acct_init(struct xb_steal_acct *acct, u64 raw, u64 clock)
+{
+	acct->last_raw = raw;
+	acct->last_clock = clock;
+	acct->backlog = 0;
+	acct->total = 0;
+}
+
+/**
+ * xb_steal_acct_update() - account a new raw reading
+ * @acct: bookkeeping of the CPU the reading belongs to
+ * @raw: raw reading of the source (ns)
+ * @clock: wall clock at the reading (ns)
+ *
+ * Return: steal granted since init, monotonic, and growing by no more than
+ * @clock grew since the previous update.
+ */
+u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock)
+{
+	u64 wall = 0, grant;
+
+	/* A source that went backwards restarted: rebase, count nothing. */
+	if (raw >= acct->last_raw)
+		acct->backlog += raw - acct->last_raw;
+	acct->last_raw = raw;
+
+	/* Readers on other CPUs may pass a slightly older clock. */
+	if (clock > acct->last_clock) {
+		wall = clock - acct->last_clock;
+		acct->last_clock = clock;
+	}
+
+	grant = acct->backlog < wall ? acct->backlog : wall;
+	acct->backlog -= grant;
+	acct->total += grant;
+	return acct->total;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * steal_acct.h - turn raw steal readings into a steal total that is safe to
+ * charge against: monotonic, and never faster than wall time.
+ */
+#ifndef _XB_STEAL_ACCT_H
+#define _XB_STEAL_ACCT_H
+
+#include "xb_types.h"
+
+/**
+ * struct xb_steal_acct - steal bookkeeping of one CPU
+ * @last_raw: raw source reading at the last update
+ * @last_clock: wall clock (ns) at the last update
+ * @backlog: steal reported by the source but not yet granted, because it
+ *	arrived faster than wall time passed
+ * @total: steal granted since xb_steal_acct_init()
+ */
+struct xb_steal_acct {
+	u64 last_raw;
+	u64 last_clock;
+	u64 backlog;
+	u64 total;
+};
+
+void xb_steal_acct_init(struct xb_steal_acct *acct, u64 raw, u64 clock);
+u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock);
+
+#endif /* _XB_STEAL_ACCT_H */

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xb_types.h - the fixed-width types of the pure policy files.
+ *
+ * The policy files (steal bookkeeping, later the SWC state machine) include
+ * no kernel header but this one, so the very same .c file is built into the
+ * module and into the user-space unit tests under ASan/UBSan.
+ */
+#ifndef _XB_TYPES_H
+#define _XB_TYPES_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stdint.h>
+typedef uint64_t u64;
+typedef uint32_t u32;
+#endif
+
+#endif /* _XB_TYPES_H */
