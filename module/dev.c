@@ -77,8 +77,8 @@ static int xb_ioctl_cpu_steal(union xb_ucmd_buffer *buf)
 	return 0;
 }
 
-#define XB_IOCTL_OP(_ioctl, _fn, _struct, _last)			\
-	[_IOC_NR(_ioctl) - XB_CMD_BASE] = {				\
+#define XB_IOCTL_OP(_cmd, _ioctl, _fn, _struct, _last)			\
+	[(_cmd) - XB_CMD_BASE] = {					\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union xb_ucmd_buffer) < \
 					  sizeof(_struct)),		\
@@ -88,10 +88,10 @@ static int xb_ioctl_cpu_steal(union xb_ucmd_buffer *buf)
 	}
 
 static const struct xb_ioctl_op xb_ioctl_ops[] = {
-	XB_IOCTL_OP(XB_IOC_INFO, xb_ioctl_info, struct xb_info,
+	XB_IOCTL_OP(XB_CMD_INFO, XB_IOC_INFO, xb_ioctl_info, struct xb_info,
 		    module_version),
-	XB_IOCTL_OP(XB_IOC_CPU_STEAL, xb_ioctl_cpu_steal, struct xb_cpu_steal,
-		    clock_ns),
+	XB_IOCTL_OP(XB_CMD_CPU_STEAL, XB_IOC_CPU_STEAL, xb_ioctl_cpu_steal,
+		    struct xb_cpu_steal, clock_ns),
 };
 
 static long xb_dev_ioctl(struct file *file, unsigned int cmd,

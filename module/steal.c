@@ -87,10 +87,9 @@ static const struct kernel_param_ops xb_steal_param_ops = {
 
 /* Read-only once loaded: a source change would need every CPU re-picked. */
 module_param_cb(steal_source, &xb_steal_param_ops, NULL, 0444);
+/* A forced source that some CPU lacks fails the load with -ENODEV. */
 MODULE_PARM_DESC(steal_source,
-		 "Steal time source for every CPU: auto, xen, kvm, kcpustat or none; "
-		 "a forced source that a CPU lacks fails the load "
-		 "[DEFAULT: " XB_STEAL_SOURCE_DEFAULT "]");
+		 "auto, xen, kvm, kcpustat or none [DEFAULT: " XB_STEAL_SOURCE_DEFAULT "]");
 
 /**
  * struct xb_steal_cpu - steal state of one CPU
@@ -101,6 +100,7 @@ MODULE_PARM_DESC(steal_source,
  * @acct: bookkeeping from raw readings to the reported steal
  */
 struct xb_steal_cpu {
+	/* Readers on any CPU vs. this CPU's hotplug callbacks */
 	spinlock_t lock;
 	bool ready;
 	enum xb_steal_source source;
@@ -133,9 +133,9 @@ static u64 xb_kvm_area_steal(struct kvm_steal_time *st)
 
 	do {
 		version = READ_ONCE(st->version);
-		virt_rmb();
+		virt_rmb();	/* the host writes version, then steal */
 		steal = READ_ONCE(st->steal);
-		virt_rmb();
+		virt_rmb();	/* and bumps version again when done */
 	} while ((version & 1) || version != READ_ONCE(st->version));
 	return steal;
 }

@@ -9,13 +9,12 @@
 #ifndef _XB_TYPES_H
 #define _XB_TYPES_H
 
-#ifdef __KERNEL__
 #include <linux/types.h>
-#else
+
+#ifndef __KERNEL__
 #include <stdbool.h>
-#include <stdint.h>
-typedef uint64_t u64;
-typedef uint32_t u32;
+typedef __u64 u64;
+typedef __u32 u32;
 #endif
 
 #endif /* _XB_TYPES_H */

@@ -113,6 +113,7 @@ struct xb_info {
 	__aligned_u64 features;
 	char module_version[XB_VERSION_LEN];
 };
+
 #define XB_IOC_INFO _IOWR(XB_IOCTL_TYPE, XB_CMD_INFO, struct xb_info)
 
 /**
@@ -135,6 +136,7 @@ struct xb_cpu_steal {
 	__aligned_u64 steal_ns;
 	__aligned_u64 clock_ns;
 };
+
 #define XB_IOC_CPU_STEAL _IOWR(XB_IOCTL_TYPE, XB_CMD_CPU_STEAL, \
 			       struct xb_cpu_steal)
 

@@ -1,1 +1,0 @@
-savedcmd_/work/main/module/modules.order := {   echo /work/main/module/xballoon.o; :; } > /work/main/module/modules.order

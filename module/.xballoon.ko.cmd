@@ -1,1 +1,0 @@
-savedcmd_/work/main/module/xballoon.ko := x86_64-linux-gnu-ld -r -m elf_x86_64 -z noexecstack --no-warn-rwx-segments --build-id=sha1  -T arch/x86/module.lds -o /work/main/module/xballoon.ko /work/main/module/xballoon.o /work/main/module/xballoon.mod.o /work/main/module/.module-common.o
