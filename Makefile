@@ -21,7 +21,7 @@ MODULE_SOURCES := $(wildcard $(TOP)/module/*.[ch] $(TOP)/module/Kbuild) \
 USER := $(BUILD)/user
 
 .PHONY: all help module modules-all tools selftests unit sparse checkpatch \
-	payload deps check demo dkms-install dkms-uninstall clean
+	payload deps check demo dkms-add dkms-install dkms-uninstall clean
 
 all: module
 
@@ -118,13 +118,17 @@ check: deps
 demo: deps
 	@$(TOP)/tests/demo.sh
 
+# DKMS builds from /usr/src/<name>-<version>: the module, the UAPI header it
+# includes and dkms.conf, nothing else.
 DKMS_SRC := /usr/src/xballoon-$(VERSION)
-dkms-install: $(KDIR)/Makefile
+dkms-add:
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/include/uapi/linux $(DKMS_SRC)/module
 	cp $(TOP)/dkms.conf $(DKMS_SRC)/
 	cp $(TOP)/module/*.[ch] $(TOP)/module/Kbuild $(DKMS_SRC)/module/
 	cp $(TOP)/include/uapi/linux/xballoon.h $(DKMS_SRC)/include/uapi/linux/
 	dkms status -m xballoon -v $(VERSION) | grep -q . || dkms add -m xballoon -v $(VERSION)
+
+dkms-install: $(KDIR)/Makefile dkms-add
 	dkms build -m xballoon -v $(VERSION) -k $(KVER) --force
 	dkms install -m xballoon -v $(VERSION) -k $(KVER) --force
 
