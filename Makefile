@@ -92,6 +92,7 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
 UNIT_TESTS := $(patsubst $(TOP)/tests/unit/%.c,$(USER)/unit/%, \
 		$(wildcard $(TOP)/tests/unit/*_test.c))
 $(USER)/unit/steal_acct_test: $(TOP)/module/steal_acct.c
+$(USER)/unit/swc_test: $(TOP)/module/swc.c
 $(USER)/unit/%_test: $(TOP)/tests/unit/%_test.c $(TOP)/module/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(filter %.c,$(filter-out $<,$^))

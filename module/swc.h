@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * swc.h - the semi-work-conserving reservation of one vCPU, as pure policy.
+ */
+#ifndef _XB_SWC_H
+#define _XB_SWC_H
+
+#include "xb_types.h"
+
+/* Caps are in per mille of one CPU: 500 is the slides' "cap 50". */
+#define XB_SWC_CAP_FULL		1000
+/* The adapted cap never goes below this share of the configured one. */
+#define XB_SWC_CAP_FLOOR_PM	500
+/* Parking above this share of a period, while reserving, is throttling. */
+#define XB_SWC_THROTTLE_PM	20
+/* Quiet periods in a row before the adapted cap creeps back up. */
+#define XB_SWC_QUIET_PERIODS	8
+/* How far it creeps each time (per mille of one CPU). */
+#define XB_SWC_RECOVER_PM	5
+/* Busy periods that must agree before a learned cap is used. */
+#define XB_SWC_LEARN_PERIODS	4
+/* A period with less halted time than this (per mille) was fully busy. */
+#define XB_SWC_BUSY_HALT_PM	20
+
+/**
+ * struct xb_swc - reservation state of one vCPU
+ * @period_ns: accounting period
+ * @cap_pm: configured cap, or 0 to learn it from steal
+ * @eff_cap_pm: cap in use after adaptation; 0 while it is being learned
+ * @learned_pm: cap estimated from busy periods (EWMA), when learning
+ * @learn_samples: busy periods seen while learning
+ * @quiet: periods in a row without throttling
+ * @period_start: start of the current period (ns)
+ * @off_ns: off-CPU time in the current period: halts and steal
+ * @steal_ns: steal (involuntary off-CPU) in the current period
+ * @halt_ns: halted (voluntary off-CPU) time in the current period
+ * @target_off_ns: off-CPU time after which the rest of the period may run
+ *	in full without exceeding the cap
+ * @wc: the target is met (or there is nothing to reserve): work-conserving
+ *	until the period ends
+ * @throttled: the last period ended with throttling
+ */
+struct xb_swc {
+	u64 period_ns;
+	u32 cap_pm;
+	u32 eff_cap_pm;
+	u32 learned_pm;
+	u32 learn_samples;
+	u32 quiet;
+	u64 period_start;
+	u64 off_ns;
+	u64 steal_ns;
+	u64 halt_ns;
+	u64 target_off_ns;
+	bool wc;
+	bool throttled;
+};
+
+void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now);
+bool xb_swc_add_halt(struct xb_swc *swc, u64 ns);
+bool xb_swc_add_steal(struct xb_swc *swc, u64 ns);
+u64 xb_swc_off_needed(const struct xb_swc *swc);
+void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
+		       u64 throttled_ns);
+
+#endif /* _XB_SWC_H */
