@@ -1,0 +1,1855 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xb_selftest - selftests of xballoon.ko and xballoonctl, run as root inside
+ * a guest running the kernel under test.
+ *
+ * Copyright (C) 2026 The xballoon authors
+ *
+ * Environment:
+ *   XB_MODULE          path to xballoon.ko (tests that load it skip without)
+ *   XB_CTL             path to xballoonctl (its tests skip without)
+ *   XB_STEAL_CAP_PCT   the hypervisor's cap on this guest, in % of a CPU
+ *                      (Xen: xl sched-credit -c); steal_under_cap skips
+ *                      without it
+ *
+ * The errno each ioctl must return is fixed by the DOC comment of
+ * include/uapi/linux/xballoon.h; the tests below check each line of it.
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/xballoon.h>
+
+#include "kselftest_harness.h"
+#include "xb_json.h"
+
+#define XB_DEV		"/dev/xballoon"
+#define XB_SYSFS	"/sys/module/xballoon"
+#define XB_PARAM	XB_SYSFS "/parameters/steal_source"
+#define XB_MISC_DEV	"/sys/class/misc/xballoon/dev"
+#define CPU_SYSFS	"/sys/devices/system/cpu"
+
+#define NOBODY		65534
+#define NSEC_PER_SEC	1000000000ULL
+#define NSEC_PER_MSEC	1000000ULL
+
+/* How long a device node may take to appear or vanish (devtmpfs). */
+#define XB_NODE_WAIT_MS	2000
+
+/* The spin of steal_under_cap, and how far its steal may be off. */
+#define XB_CAP_SPIN_NS		(3 * NSEC_PER_SEC)
+#define XB_CAP_TOLERANCE_PCT	15
+
+/*
+ * kcpustat moves steal in whole ticks (HZ=250 in Debian: 4 ms), so two reads
+ * can see a tick's worth more steal than wall time. Exact sources may still
+ * differ from CLOCK_MONOTONIC by a little clock skew.
+ */
+#define XB_TICK_SLACK_NS	(2 * 4 * NSEC_PER_MSEC)
+#define XB_EXACT_SLACK_NS	(1 * NSEC_PER_MSEC)
+
+static const char * const hv_names[] = {
+	[XB_HV_NONE]	= "none",
+	[XB_HV_OTHER]	= "other",
+	[XB_HV_KVM]	= "kvm",
+	[XB_HV_XEN_PV]	= "xen-pv",
+	[XB_HV_XEN_PVH]	= "xen-pvh",
+	[XB_HV_XEN_HVM]	= "xen-hvm",
+};
+
+static const char * const steal_names[] = {
+	[XB_STEAL_NONE]		= "none",
+	[XB_STEAL_XEN_RUNSTATE]	= "xen-runstate",
+	[XB_STEAL_KVM]		= "kvm",
+	[XB_STEAL_KCPUSTAT]	= "kcpustat",
+};
+
+/* ---------------------------------------------------------------------- */
+/* Small helpers */
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (ms % 1000) * NSEC_PER_MSEC,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Poll until @path exists (or is gone); true if it got there in time. */
+static bool wait_path(const char *path, bool present, unsigned int ms)
+{
+	unsigned int waited;
+
+	for (waited = 0; exists(path) != present; waited += 10) {
+		if (waited >= ms)
+			return false;
+		sleep_ms(10);
+	}
+	return true;
+}
+
+/* Read a small sysfs/proc file, without the trailing newline. */
+static int read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/*
+ * Parse a kernel cpulist ("0-3,5") into a bitmap of @nbits bits. Returns
+ * the number of CPUs set, or -1 if the list is malformed.
+ */
+static int parse_cpulist(const char *s, bool *map, unsigned int nbits)
+{
+	unsigned long a, b, c;
+	char *end;
+	int n = 0;
+
+	memset(map, 0, nbits * sizeof(*map));
+	while (*s) {
+		a = strtoul(s, &end, 10);
+		if (end == s)
+			return -1;
+		b = a;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtoul(s, &end, 10);
+			if (end == s || b < a)
+				return -1;
+		}
+		for (c = a; c <= b; c++) {
+			if (c < nbits && !map[c]) {
+				map[c] = true;
+				n++;
+			}
+		}
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return -1;
+		s = end;
+	}
+	return n;
+}
+
+static int read_cpulist(const char *name, bool *map, unsigned int nbits)
+{
+	char path[128], buf[4096];
+
+	snprintf(path, sizeof(path), CPU_SYSFS "/%s", name);
+	if (read_str(path, buf, sizeof(buf)))
+		return -1;
+	return parse_cpulist(buf, map, nbits);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The module: load, unload, parameters */
+
+static bool xb_loaded(void)
+{
+	return exists(XB_SYSFS);
+}
+
+/* finit_module(XB_MODULE, @params); 0 or -errno. */
+static int xb_load(const char *params)
+{
+	const char *path = getenv("XB_MODULE");
+	int fd, ret = 0;
+
+	if (!path || !*path)
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params ? params : "", 0))
+		ret = -errno;
+	close(fd);
+	if (!ret && !wait_path(XB_DEV, true, XB_NODE_WAIT_MS))
+		ret = -ETIMEDOUT;
+	return ret;
+}
+
+static int xb_unload_once(void)
+{
+	return syscall(SYS_delete_module, "xballoon", O_NONBLOCK) ? -errno : 0;
+}
+
+/*
+ * delete_module(O_NONBLOCK), retried for a while: the previous test's
+ * process may still be closing its file descriptor.
+ */
+static int xb_unload(void)
+{
+	int i, ret;
+
+	for (i = 0; i < 100; i++) {
+		ret = xb_unload_once();
+		if (ret != -EAGAIN && ret != -EBUSY)
+			break;
+		sleep_ms(20);
+	}
+	if (!ret && !wait_path(XB_DEV, false, XB_NODE_WAIT_MS))
+		ret = -ETIMEDOUT;
+	return ret;
+}
+
+/* Unload if loaded, then load with @params. */
+static int xb_reload(const char *params)
+{
+	int ret;
+
+	if (xb_loaded()) {
+		ret = xb_unload();
+		if (ret)
+			return ret;
+	}
+	return xb_load(params);
+}
+
+static bool have_module_path(void)
+{
+	const char *path = getenv("XB_MODULE");
+
+	return path && *path;
+}
+
+#define NEED_MODULE_PATH()						\
+	do {								\
+		if (!have_module_path())				\
+			SKIP(return, "XB_MODULE (path to xballoon.ko) not set"); \
+	} while (0)
+
+/* ---------------------------------------------------------------------- */
+/* ioctls */
+
+static int xb_get_info(int fd, struct xb_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, XB_IOC_INFO, info);
+}
+
+static int xb_get_steal(int fd, unsigned int cpu, struct xb_cpu_steal *cs)
+{
+	memset(cs, 0, sizeof(*cs));
+	cs->size = sizeof(*cs);
+	cs->cpu = cpu;
+	return ioctl(fd, XB_IOC_CPU_STEAL, cs);
+}
+
+/* ioctl() that returns -errno, so ASSERT_EQ(-EINVAL, ...) reads well. */
+static int do_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Privileges */
+
+static int cap_set_all(bool clear_only_sys_admin)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	unsigned int i, word = CAP_TO_INDEX(CAP_SYS_ADMIN);
+	__u32 mask = CAP_TO_MASK(CAP_SYS_ADMIN);
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+		if (!clear_only_sys_admin) {
+			data[i].effective = 0;
+			data[i].permitted = 0;
+			data[i].inheritable = 0;
+		} else if (i == word) {
+			data[i].effective &= ~mask;
+			data[i].permitted &= ~mask;
+			data[i].inheritable &= ~mask;
+		}
+	}
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return true;
+	return data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
+/* Become uid/gid 65534 with no capability at all. 0 or -errno. */
+static int drop_to_nobody(void)
+{
+	if (setgroups(0, NULL))
+		return -errno;
+	if (setresgid(NOBODY, NOBODY, NOBODY))
+		return -errno;
+	if (setresuid(NOBODY, NOBODY, NOBODY))
+		return -errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return cap_set_all(false);
+}
+
+/* Stay uid 0 but lose CAP_SYS_ADMIN for good. 0 or -errno. */
+static int drop_cap_sys_admin(void)
+{
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
+		return -errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return cap_set_all(true);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Running xballoonctl */
+
+struct cmd_result {
+	int status;		/* as from waitpid() */
+	char out[65536];
+	char err[8192];
+	size_t out_len, err_len;
+};
+
+static bool exited(const struct cmd_result *r, int code)
+{
+	return WIFEXITED(r->status) && WEXITSTATUS(r->status) == code;
+}
+
+static int exit_code(const struct cmd_result *r)
+{
+	if (WIFEXITED(r->status))
+		return WEXITSTATUS(r->status);
+	return 128 + WTERMSIG(r->status);
+}
+
+/*
+ * Run XB_CTL with @args (NULL-terminated, without argv[0]), as uid 65534
+ * when @nobody. Captures stdout and stderr. 0 or -errno.
+ */
+static int run_ctl(struct cmd_result *r, bool nobody, const char *const *args)
+{
+	const char *ctl = getenv("XB_CTL");
+	int out[2], err[2], i, n;
+	char *argv[16];
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	if (!ctl || !*ctl)
+		return -ENOENT;
+	argv[0] = (char *)ctl;
+	for (n = 1; args[n - 1] && n < 15; n++)
+		argv[n] = (char *)args[n - 1];
+	argv[n] = NULL;
+
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		dup2(err[1], STDERR_FILENO);
+		if (nobody && drop_to_nobody())
+			_exit(126);
+		execv(ctl, argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+
+	{
+		struct pollfd pfd[2] = {
+			{ .fd = out[0], .events = POLLIN },
+			{ .fd = err[0], .events = POLLIN },
+		};
+		char *buf[2] = { r->out, r->err };
+		size_t *len[2] = { &r->out_len, &r->err_len };
+		size_t cap[2] = { sizeof(r->out) - 1, sizeof(r->err) - 1 };
+		char sink[512];
+		int open_fds = 2;
+
+		while (open_fds) {
+			if (poll(pfd, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			for (i = 0; i < 2; i++) {
+				ssize_t got;
+
+				if (pfd[i].fd < 0 || !pfd[i].revents)
+					continue;
+				if (*len[i] < cap[i])
+					got = read(pfd[i].fd, buf[i] + *len[i],
+						   cap[i] - *len[i]);
+				else
+					got = read(pfd[i].fd, sink,
+						   sizeof(sink));
+				if (got <= 0) {
+					close(pfd[i].fd);
+					pfd[i].fd = -1;
+					open_fds--;
+				} else if (*len[i] < cap[i]) {
+					*len[i] += got;
+				}
+			}
+		}
+	}
+	r->out[r->out_len] = '\0';
+	r->err[r->err_len] = '\0';
+	if (waitpid(pid, &r->status, 0) != pid)
+		return -errno;
+	return 0;
+}
+
+#define NEED_CTL()							\
+	do {								\
+		const char *__ctl = getenv("XB_CTL");			\
+		if (!__ctl || !*__ctl)					\
+			SKIP(return, "XB_CTL (path to xballoonctl) not set"); \
+	} while (0)
+
+/* Print a command's output into the TAP stream, as diagnostics. */
+static void log_output(const char *what, const char *text)
+{
+	const char *p = text, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		fprintf(stderr, "# %s: %.*s\n", what, (int)(nl - p), p);
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* JSON parser: check it before trusting it with xballoonctl's output */
+
+TEST(json_parser)
+{
+	static const char * const good[] = {
+		"{}", "[]", " { \"a\" : [ 1 , -2.5e+3, true, false, null ] } ",
+		"\"\\u00e9\\ud83d\\ude00\\n\"", "0", "-0.0E-1", "[[[]]]",
+		"{\"a\":{\"b\":{}}}", "18446744073709551615",
+	};
+	static const char * const bad[] = {
+		"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\"}", "{a:1}",
+		"[1 2]", "01", "1.", ".5", "-", "1e", "+1", "NaN", "tru",
+		"\"abc", "\"a\tb\"", "\"\\x\"", "\"\\ud800\"", "{} {}",
+		"[1]]", "{\"a\":1 \"b\":2}", "'a'", "[\"a\",]",
+	};
+	const struct xb_json *m;
+	struct xb_json *v;
+	const char *err;
+	unsigned int i;
+	size_t off;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		v = xb_json_parse(good[i], &err, &off);
+		if (!v)
+			TH_LOG("rejected good JSON '%s': %s at %zu", good[i],
+			       err, off);
+		EXPECT_NE(NULL, v);
+		xb_json_free(v);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		v = xb_json_parse(bad[i], NULL, NULL);
+		if (v)
+			TH_LOG("accepted bad JSON '%s'", bad[i]);
+		EXPECT_EQ(NULL, v);
+		xb_json_free(v);
+	}
+
+	v = xb_json_parse("{\"n\":18446744073709551615,\"s\":\"x\\\"y\","
+			  "\"a\":[1,2,3],\"d\":{\"k\":1,\"k\":2}}", &err, &off);
+	ASSERT_NE(NULL, v);
+	m = xb_json_get(v, "n");
+	ASSERT_NE(NULL, m);
+	EXPECT_TRUE(m->is_uint);
+	EXPECT_EQ(18446744073709551615ULL, m->uint);
+	m = xb_json_get(v, "s");
+	ASSERT_NE(NULL, m);
+	EXPECT_STREQ("x\"y", m->str);
+	EXPECT_EQ(3, xb_json_count(xb_json_get(v, "a")));
+	EXPECT_EQ(NULL, xb_json_get(v, "missing"));
+	EXPECT_STREQ("k", xb_json_duplicate_key(v));
+	xb_json_free(v);
+}
+
+/* ---------------------------------------------------------------------- */
+/*
+ * Tests that load and unload the module. Their fixture holds no file
+ * descriptor (an open one pins the module) and always leaves the module
+ * loaded with default parameters, for the tests that follow.
+ */
+
+FIXTURE(xb_mod) {
+	bool dirty;	/* loaded with non-default parameters, or not at all */
+};
+
+FIXTURE_SETUP(xb_mod)
+{
+	self->dirty = false;
+}
+
+FIXTURE_TEARDOWN(xb_mod)
+{
+	int ret;
+
+	if (!have_module_path())
+		return;
+	if (!self->dirty && xb_loaded())
+		return;
+	ret = xb_reload(NULL);
+	if (ret)
+		TH_LOG("cannot reload xballoon with defaults: %s",
+		       strerror(-ret));
+}
+
+TEST_F_TIMEOUT(xb_mod, load_unload_twice, 120)
+{
+	struct xb_info info;
+	struct stat st;
+	int i, fd, ret;
+
+	NEED_MODULE_PATH();
+	self->dirty = true;
+
+	if (xb_loaded())
+		ASSERT_EQ(0, xb_unload());
+	ASSERT_FALSE(xb_loaded());
+	ASSERT_TRUE(wait_path(XB_DEV, false, XB_NODE_WAIT_MS));
+
+	for (i = 0; i < 2; i++) {
+		TH_LOG("round %d: loading %s", i + 1, getenv("XB_MODULE"));
+		ret = xb_load(NULL);
+		if (ret)
+			TH_LOG("finit_module: %s", strerror(-ret));
+		ASSERT_EQ(0, ret);
+		ASSERT_TRUE(xb_loaded());
+		ASSERT_TRUE(exists(XB_MISC_DEV));
+		ASSERT_EQ(0, stat(XB_DEV, &st));
+		ASSERT_TRUE(S_ISCHR(st.st_mode));
+
+		/* Loading it again must not succeed. */
+		EXPECT_EQ(-EEXIST, xb_load(NULL));
+
+		/* It answers. */
+		fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(0, xb_get_info(fd, &info));
+		EXPECT_EQ(XB_ABI_VERSION, info.abi_version);
+		close(fd);
+
+		ret = xb_unload();
+		if (ret)
+			TH_LOG("delete_module: %s", strerror(-ret));
+		ASSERT_EQ(0, ret);
+		ASSERT_FALSE(xb_loaded());
+		ASSERT_FALSE(exists(XB_DEV));
+		ASSERT_FALSE(exists(XB_MISC_DEV));
+		EXPECT_EQ(-ENOENT, xb_unload_once());
+	}
+
+	/* Leave it loaded for the other tests. */
+	ASSERT_EQ(0, xb_load(NULL));
+	self->dirty = false;
+}
+
+/* An open file pins the module: the fops must name THIS_MODULE as owner. */
+TEST_F_TIMEOUT(xb_mod, unload_while_open, 60)
+{
+	struct xb_info info;
+	int fd;
+
+	NEED_MODULE_PATH();
+	self->dirty = true;
+	ASSERT_EQ(0, xb_reload(NULL));
+
+	fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EWOULDBLOCK, xb_unload_once());
+	EXPECT_TRUE(xb_loaded());
+	EXPECT_EQ(0, xb_get_info(fd, &info));
+	close(fd);
+
+	ASSERT_EQ(0, xb_unload());
+	ASSERT_FALSE(xb_loaded());
+	ASSERT_EQ(0, xb_load(NULL));
+	self->dirty = false;
+}
+
+/* Load with @params and return XB_IOC_INFO's answer in @info. */
+static int load_with(const char *params, struct xb_info *info)
+{
+	int fd, ret;
+
+	ret = xb_reload(params);
+	if (ret)
+		return ret;
+	fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = xb_get_info(fd, info) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+TEST_F_TIMEOUT(xb_mod, param_steal_source_none, 60)
+{
+	struct xb_cpu_steal cs;
+	struct xb_info info;
+	char val[64];
+	int fd;
+
+	NEED_MODULE_PATH();
+	self->dirty = true;
+
+	ASSERT_EQ(0, load_with("steal_source=none", &info));
+	EXPECT_EQ(XB_STEAL_NONE, info.steal_source);
+	ASSERT_EQ(0, read_str(XB_PARAM, val, sizeof(val)));
+	EXPECT_STREQ("none", val);
+
+	/* "reads return 0" */
+	fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, xb_get_steal(fd, 0, &cs));
+	EXPECT_EQ(XB_STEAL_NONE, cs.steal_source);
+	EXPECT_EQ(0, cs.steal_ns);
+	close(fd);
+}
+
+TEST_F_TIMEOUT(xb_mod, param_steal_source_kcpustat, 60)
+{
+	struct xb_info info;
+	char val[64];
+
+	NEED_MODULE_PATH();
+	self->dirty = true;
+
+	ASSERT_EQ(0, load_with("steal_source=kcpustat", &info));
+	EXPECT_EQ(XB_STEAL_KCPUSTAT, info.steal_source);
+	ASSERT_EQ(0, read_str(XB_PARAM, val, sizeof(val)));
+	EXPECT_STREQ("kcpustat", val);
+}
+
+TEST_F_TIMEOUT(xb_mod, param_steal_source_bogus, 60)
+{
+	struct xb_info info;
+	char val[64];
+
+	NEED_MODULE_PATH();
+	self->dirty = true;
+
+	if (xb_loaded())
+		ASSERT_EQ(0, xb_unload());
+	EXPECT_EQ(-EINVAL, xb_load("steal_source=bogus"));
+	EXPECT_FALSE(xb_loaded());
+	EXPECT_FALSE(exists(XB_DEV));
+
+	/* And the defaults work again. */
+	ASSERT_EQ(0, load_with(NULL, &info));
+	EXPECT_EQ(XB_ABI_VERSION, info.abi_version);
+	if (!read_str(XB_PARAM, val, sizeof(val)))
+		TH_LOG("default steal_source=%s, boot CPU uses %s", val,
+		       info.steal_source < ARRAY_SIZE(steal_names) ?
+		       steal_names[info.steal_source] : "?");
+	self->dirty = false;
+}
+
+TEST_F_TIMEOUT(xb_mod, ctl_not_loaded, 60)
+{
+	static const char * const info_args[] = { "info", NULL };
+	static const char * const json_args[] = { "info", "--json", NULL };
+	struct cmd_result *r;
+
+	NEED_MODULE_PATH();
+	NEED_CTL();
+	self->dirty = true;
+	r = malloc(sizeof(*r));
+	ASSERT_NE(NULL, r);
+
+	if (xb_loaded())
+		ASSERT_EQ(0, xb_unload());
+
+	ASSERT_EQ(0, run_ctl(r, false, info_args));
+	log_output("stderr", r->err);
+	EXPECT_EQ(2, exit_code(r));
+	EXPECT_NE(NULL, strstr(r->err, "xballoon module not loaded"));
+	EXPECT_NE(NULL, strstr(r->err, "modprobe xballoon"));
+	EXPECT_EQ(0, r->out_len);
+
+	ASSERT_EQ(0, run_ctl(r, false, json_args));
+	EXPECT_EQ(2, exit_code(r));
+	EXPECT_EQ(0, r->out_len);
+	free(r);
+
+	ASSERT_EQ(0, xb_load(NULL));
+	self->dirty = false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tests on a loaded module, through a root file descriptor */
+
+FIXTURE(xb) {
+	int fd;
+	struct xb_info info;
+};
+
+FIXTURE_SETUP(xb)
+{
+	int ret;
+
+	self->fd = -1;
+	if (!xb_loaded()) {
+		if (!have_module_path())
+			SKIP(return,
+			     "xballoon not loaded and XB_MODULE not set");
+		ret = xb_load(NULL);
+		if (ret)
+			TH_LOG("loading %s: %s", getenv("XB_MODULE"),
+			       strerror(-ret));
+		ASSERT_EQ(0, ret);
+	}
+	ASSERT_TRUE(wait_path(XB_DEV, true, XB_NODE_WAIT_MS));
+	self->fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, xb_get_info(self->fd, &self->info));
+}
+
+FIXTURE_TEARDOWN(xb)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(xb, device_node)
+{
+	unsigned int major, minor;
+	struct stat st;
+	char buf[32];
+
+	ASSERT_EQ(0, stat(XB_DEV, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+
+	/* The node is the misc device the module registered. */
+	ASSERT_EQ(0, read_str(XB_MISC_DEV, buf, sizeof(buf)));
+	ASSERT_EQ(2, sscanf(buf, "%u:%u", &major, &minor));
+	EXPECT_EQ(major, major(st.st_rdev));
+	EXPECT_EQ(minor, minor(st.st_rdev));
+}
+
+TEST_F(xb, info)
+{
+	const struct xb_info *info = &self->info;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *v = info->module_version;
+	char sysver[64];
+	size_t len;
+
+	EXPECT_EQ(sizeof(*info), info->size);
+	EXPECT_EQ(0, info->flags);
+	EXPECT_EQ(XB_ABI_VERSION, info->abi_version);
+
+	ASSERT_NE(NULL, memchr(v, '\0', XB_VERSION_LEN));
+	len = strlen(v);
+	EXPECT_LT(0, len);
+	while (*v) {
+		EXPECT_TRUE(*v > 0x20 && *v < 0x7f);
+		v++;
+	}
+	TH_LOG("module version '%s'", info->module_version);
+	if (!read_str(XB_SYSFS "/version", sysver, sizeof(sysver)))
+		EXPECT_STREQ(sysver, info->module_version);
+
+	EXPECT_EQ(online, info->nr_cpus);
+	EXPECT_LE(info->nr_cpus, info->nr_cpu_ids);
+	EXPECT_LE(info->hypervisor, XB_HV_XEN_HVM);
+	EXPECT_LE(info->steal_source, XB_STEAL_KCPUSTAT);
+	EXPECT_TRUE(info->features & XB_FEATURE_CPU_STEAL);
+	EXPECT_EQ(0, info->__reserved);
+}
+
+/* The hypervisor's CPUID signature at 0x40000000 + n * 0x100, if any. */
+static bool cpuid_signature(const char *sig)
+{
+	unsigned int eax, ebx, ecx, edx, base;
+	char s[13];
+
+	__cpuid(1, eax, ebx, ecx, edx);
+	if (!(ecx & (1U << 31)))
+		return false;
+	for (base = 0x40000000; base < 0x40010000; base += 0x100) {
+		__cpuid(base, eax, ebx, ecx, edx);
+		memcpy(s + 0, &ebx, 4);
+		memcpy(s + 4, &ecx, 4);
+		memcpy(s + 8, &edx, 4);
+		s[12] = '\0';
+		if (!strcmp(s, sig))
+			return true;
+	}
+	return false;
+}
+
+static bool cpuinfo_has_flag(const char *flag)
+{
+	char line[8192], word[64];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return false;
+	snprintf(word, sizeof(word), " %s", flag);
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p;
+
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (p = strstr(line, word); p; p = strstr(p + 1, word)) {
+			char end = p[strlen(word)];
+
+			if (end == ' ' || end == '\n' || end == '\0') {
+				found = true;
+				break;
+			}
+		}
+		break;	/* the first CPU's flags are enough */
+	}
+	fclose(f);
+	return found;
+}
+
+TEST_F(xb, info_hypervisor)
+{
+	unsigned int hv = self->info.hypervisor;
+	char type[64], guest[64];
+
+	TH_LOG("module says hypervisor %s",
+	       hv < ARRAY_SIZE(hv_names) ? hv_names[hv] : "?");
+
+	if (!read_str("/sys/hypervisor/type", type, sizeof(type)) &&
+	    !strcmp(type, "xen")) {
+		EXPECT_TRUE(hv == XB_HV_XEN_PV || hv == XB_HV_XEN_PVH ||
+			    hv == XB_HV_XEN_HVM);
+		if (!read_str("/sys/hypervisor/guest_type", guest,
+			      sizeof(guest))) {
+			unsigned int want = !strcmp(guest, "PV") ?
+					    XB_HV_XEN_PV :
+					    !strcmp(guest, "PVH") ?
+					    XB_HV_XEN_PVH : XB_HV_XEN_HVM;
+
+			TH_LOG("Xen guest_type %s", guest);
+			EXPECT_EQ(want, hv);
+		}
+		return;
+	}
+
+	if (!cpuinfo_has_flag("hypervisor")) {
+		EXPECT_EQ(XB_HV_NONE, hv);
+		return;
+	}
+	if (cpuid_signature("KVMKVMKVM")) {
+		EXPECT_EQ(XB_HV_KVM, hv);
+		return;
+	}
+	/* A hypervisor that is neither Xen nor KVM (e.g. QEMU TCG). */
+	EXPECT_EQ(XB_HV_OTHER, hv);
+}
+
+/* Every ioctl number nearby that is not in xb_ioctls[] is unknown. */
+TEST_F(xb, unknown_ioctls)
+{
+	static const unsigned int dirs[] = {
+		_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE,
+	};
+	static const unsigned int sizes[] = {
+		0, 8, sizeof(struct xb_info), sizeof(struct xb_cpu_steal),
+	};
+	union {
+		struct xb_info info;
+		struct xb_cpu_steal cs;
+		char raw[256];
+	} buf;
+	unsigned int nr, d, s;
+	unsigned long cmd;
+
+	/* The three the brief names, explicitly. */
+	memset(&buf, 0, sizeof(buf));
+	buf.info.size = sizeof(buf.info);
+	EXPECT_EQ(-ENOTTY, do_ioctl(self->fd,
+		_IOWR(XB_IOCTL_TYPE, XB_CMD_CPU_STEAL + 1, struct xb_info),
+		&buf));
+	EXPECT_EQ(-ENOTTY, do_ioctl(self->fd,
+		_IOWR(XB_IOCTL_TYPE + 1, XB_CMD_INFO, struct xb_info), &buf));
+	EXPECT_EQ(-ENOTTY, do_ioctl(self->fd, _IO(XB_IOCTL_TYPE, XB_CMD_INFO),
+				    &buf));
+	EXPECT_EQ(-ENOTTY, do_ioctl(self->fd,
+		_IOR(XB_IOCTL_TYPE, XB_CMD_INFO, struct xb_info), &buf));
+	EXPECT_EQ(-ENOTTY, do_ioctl(self->fd,
+		_IOWR(XB_IOCTL_TYPE, XB_CMD_INFO, struct xb_cpu_steal), &buf));
+	EXPECT_EQ(-ENOTTY, do_ioctl(self->fd,
+		_IOWR(XB_IOCTL_TYPE, XB_CMD_BASE - 1, struct xb_info), &buf));
+
+	/* And a sweep: only the two documented numbers are accepted. */
+	for (nr = 0; nr < 256; nr++) {
+		for (d = 0; d < ARRAY_SIZE(dirs); d++) {
+			for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+				int ret;
+
+				if (dirs[d] == _IOC_NONE && s)
+					break;
+				cmd = _IOC(dirs[d], XB_IOCTL_TYPE, nr,
+					   sizes[s]);
+				if (cmd == XB_IOC_INFO ||
+				    cmd == XB_IOC_CPU_STEAL)
+					continue;
+				memset(&buf, 0, sizeof(buf));
+				buf.info.size = sizeof(buf.info);
+				ret = do_ioctl(self->fd, cmd, &buf);
+				if (ret != -ENOTTY)
+					TH_LOG("ioctl 0x%08lx: %s", cmd,
+					       strerror(-ret));
+				EXPECT_EQ(-ENOTTY, ret);
+			}
+		}
+	}
+}
+
+/* Mode 0600: uid 65534 cannot even open the node. */
+TEST_F(xb, open_unprivileged)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		EXPECT_EQ(0, drop_to_nobody());
+		EXPECT_EQ(NOBODY, getuid());
+		EXPECT_FALSE(has_cap(CAP_DAC_OVERRIDE));
+		EXPECT_EQ(-1, open(XB_DEV, O_RDWR | O_CLOEXEC));
+		EXPECT_EQ(EACCES, errno);
+		EXPECT_EQ(-1, open(XB_DEV, O_RDONLY | O_CLOEXEC));
+		EXPECT_EQ(EACCES, errno);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F(xb, cpu_steal_range)
+{
+	unsigned int ids = self->info.nr_cpu_ids, cpu;
+	static const unsigned int far[] = {
+		0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+	};
+	bool *online, *possible;
+	struct xb_cpu_steal cs;
+	unsigned int i;
+	int n;
+
+	ASSERT_LT(0, ids);
+	online = calloc(ids, sizeof(*online));
+	possible = calloc(ids, sizeof(*possible));
+	ASSERT_NE(NULL, online);
+	ASSERT_NE(NULL, possible);
+	n = read_cpulist("online", online, ids);
+	ASSERT_EQ(self->info.nr_cpus, n);
+	ASSERT_LT(0, read_cpulist("possible", possible, ids));
+
+	for (cpu = 0; cpu < ids; cpu++) {
+		int ret = xb_get_steal(self->fd, cpu, &cs) ? -errno : 0;
+
+		if (online[cpu]) {
+			EXPECT_EQ(0, ret);
+			EXPECT_EQ(cpu, cs.cpu);
+			EXPECT_LE(cs.steal_source, XB_STEAL_KCPUSTAT);
+			EXPECT_NE(0, cs.clock_ns);
+		} else {
+			/* possible but offline, or a hole in the ids */
+			EXPECT_EQ(-EINVAL, ret);
+		}
+	}
+
+	/* CPU 0 is the boot CPU: the source XB_IOC_INFO reports. */
+	ASSERT_EQ(0, xb_get_steal(self->fd, 0, &cs));
+	EXPECT_EQ(self->info.steal_source, cs.steal_source);
+
+	/* Out of range; the output fields stay untouched. */
+	for (i = 0; i < 2 + ARRAY_SIZE(far); i++) {
+		unsigned int bad = i == 0 ? ids : i == 1 ? ids + 1 : far[i - 2];
+
+		memset(&cs, 0x5a, sizeof(cs));
+		cs.size = sizeof(cs);
+		cs.flags = 0;
+		cs.cpu = bad;
+		EXPECT_EQ(-EINVAL, do_ioctl(self->fd, XB_IOC_CPU_STEAL, &cs));
+		EXPECT_EQ(0x5a5a5a5a, cs.steal_source);
+		EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, cs.steal_ns);
+		EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, cs.clock_ns);
+	}
+	free(online);
+	free(possible);
+}
+
+/* Busy for @ns of CLOCK_MONOTONIC. */
+static void spin_ns(unsigned long long ns)
+{
+	unsigned long long end = now_ns() + ns;
+	volatile unsigned long sink = 0;
+
+	while (now_ns() < end)
+		sink++;
+}
+
+TEST_F(xb, cpu_steal_monotonic)
+{
+	struct xb_cpu_steal a, b;
+	unsigned long long wall, steal, slack;
+	bool *online;
+	unsigned int cpu, ids = self->info.nr_cpu_ids;
+	int round;
+
+	online = calloc(ids, sizeof(*online));
+	ASSERT_NE(NULL, online);
+	ASSERT_LT(0, read_cpulist("online", online, ids));
+
+	for (cpu = 0; cpu < ids; cpu++) {
+		if (!online[cpu])
+			continue;
+		for (round = 0; round < 3; round++) {
+			ASSERT_EQ(0, xb_get_steal(self->fd, cpu, &a));
+			/* back to back, then sleeping, then busy */
+			if (round == 1)
+				sleep_ms(100);
+			else if (round == 2)
+				spin_ns(100 * NSEC_PER_MSEC);
+			ASSERT_EQ(0, xb_get_steal(self->fd, cpu, &b));
+			EXPECT_EQ(a.steal_source, b.steal_source);
+			EXPECT_LE(a.steal_ns, b.steal_ns);
+			EXPECT_LT(a.clock_ns, b.clock_ns);
+			if (b.steal_ns < a.steal_ns || b.clock_ns <= a.clock_ns)
+				continue;
+			wall = b.clock_ns - a.clock_ns;
+			steal = b.steal_ns - a.steal_ns;
+			slack = b.steal_source == XB_STEAL_KCPUSTAT ?
+				XB_TICK_SLACK_NS : XB_EXACT_SLACK_NS;
+			if (steal > wall + slack)
+				TH_LOG("cpu %u: steal grew %llu ns in %llu ns of wall time",
+				       cpu, steal, wall);
+			EXPECT_LE(steal, wall + slack);
+			if (b.steal_source == XB_STEAL_NONE)
+				EXPECT_EQ(0, b.steal_ns);
+		}
+	}
+	free(online);
+}
+
+/* clock_ns is CLOCK_MONOTONIC, read inside the ioctl. */
+TEST_F(xb, cpu_steal_clock)
+{
+	unsigned long long before, after;
+	struct xb_cpu_steal cs;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		before = now_ns();
+		ASSERT_EQ(0, xb_get_steal(self->fd, 0, &cs));
+		after = now_ns();
+		EXPECT_LE(before, cs.clock_ns);
+		EXPECT_GE(after, cs.clock_ns);
+	}
+}
+
+/* A CPU that goes offline is refused, and works again once back. */
+TEST_F_TIMEOUT(xb, cpu_steal_hotplug, 120)
+{
+	unsigned int ids = self->info.nr_cpu_ids, cpu, victim = 0;
+	struct xb_cpu_steal cs, before;
+	struct xb_info info;
+	char path[128];
+	bool *online;
+	int off, on;
+
+	online = calloc(ids, sizeof(*online));
+	ASSERT_NE(NULL, online);
+	ASSERT_LT(0, read_cpulist("online", online, ids));
+	for (cpu = ids - 1; cpu > 0; cpu--) {
+		snprintf(path, sizeof(path), CPU_SYSFS "/cpu%u/online", cpu);
+		if (online[cpu] && !access(path, W_OK)) {
+			victim = cpu;
+			break;
+		}
+	}
+	free(online);
+	if (!victim)
+		SKIP(return, "no second online CPU that can be unplugged");
+
+	ASSERT_EQ(0, xb_get_steal(self->fd, victim, &before));
+	TH_LOG("unplugging CPU %u", victim);
+	off = write_str(path, "0");
+	if (off)
+		SKIP(return, "cannot offline CPU %u: %s", victim,
+		     strerror(-off));
+
+	/* No ASSERT until the CPU is back: the tests after need it. */
+	EXPECT_EQ(-1, xb_get_steal(self->fd, victim, &cs));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, xb_get_info(self->fd, &info));
+	EXPECT_EQ(self->info.nr_cpus - 1, info.nr_cpus);
+
+	on = write_str(path, "1");
+	EXPECT_EQ(0, on);
+	if (on) {
+		sleep_ms(500);
+		on = write_str(path, "1");
+	}
+	ASSERT_EQ(0, on);
+
+	ASSERT_EQ(0, xb_get_steal(self->fd, victim, &cs));
+	EXPECT_EQ(before.steal_source, cs.steal_source);
+	EXPECT_EQ(0, xb_get_info(self->fd, &info));
+	EXPECT_EQ(self->info.nr_cpus, info.nr_cpus);
+}
+
+/*
+ * Under a hypervisor cap, a vCPU that spins sees steal of (100 - cap) % of
+ * wall time: the hypervisor parks it for the rest of each period.
+ */
+TEST_F_TIMEOUT(xb, steal_under_cap, 120)
+{
+	const char *env = getenv("XB_STEAL_CAP_PCT");
+	struct xb_cpu_steal a, b;
+	double pct, want;
+	cpu_set_t set;
+	char *end;
+	long cap;
+
+	if (!env || !*env)
+		SKIP(return, "XB_STEAL_CAP_PCT not set (no hypervisor cap on this guest)");
+	cap = strtol(env, &end, 10);
+	ASSERT_EQ('\0', *end);
+	ASSERT_LT(0, cap);
+	ASSERT_GT(100, cap);
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+
+	ASSERT_EQ(0, xb_get_steal(self->fd, 0, &a));
+	spin_ns(XB_CAP_SPIN_NS);
+	ASSERT_EQ(0, xb_get_steal(self->fd, 0, &b));
+	ASSERT_LT(a.clock_ns, b.clock_ns);
+	ASSERT_LE(a.steal_ns, b.steal_ns);
+
+	pct = 100.0 * (double)(b.steal_ns - a.steal_ns) /
+	      (double)(b.clock_ns - a.clock_ns);
+	want = 100.0 - cap;
+	TH_LOG("cap %ld%%: CPU 0 spun %.3f s, steal %.3f s = %.1f%% of wall time (want %.0f +- %d), source %s",
+	       cap, (double)(b.clock_ns - a.clock_ns) / 1e9,
+	       (double)(b.steal_ns - a.steal_ns) / 1e9, pct, want,
+	       XB_CAP_TOLERANCE_PCT,
+	       b.steal_source < ARRAY_SIZE(steal_names) ?
+	       steal_names[b.steal_source] : "?");
+	ksft_print_msg("steal under a %ld%% cap: %.1f%%\n", cap, pct);
+	EXPECT_EQ(XB_STEAL_XEN_RUNSTATE, b.steal_source);
+	EXPECT_LE(want - XB_CAP_TOLERANCE_PCT, pct);
+	EXPECT_GE(want + XB_CAP_TOLERANCE_PCT, pct);
+}
+
+/* ---------------------------------------------------------------------- */
+/* xballoonctl against the module */
+
+static const char *name_of(const char * const *names, size_t n,
+			   unsigned int v)
+{
+	return v < n ? names[v] : "?";
+}
+
+static bool name_known(const char * const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return true;
+	return false;
+}
+
+static bool is_uint(const struct xb_json *v)
+{
+	return v && v->type == XB_JSON_NUMBER && v->is_uint;
+}
+
+static bool is_string(const struct xb_json *v)
+{
+	return v && v->type == XB_JSON_STRING;
+}
+
+static struct xb_json *parse_logged(struct __test_metadata *_metadata,
+				    const char *text)
+{
+	struct xb_json *doc;
+	const char *err;
+	size_t off;
+
+	doc = xb_json_parse(text, &err, &off);
+	if (!doc) {
+		TH_LOG("invalid JSON (%s at byte %zu):", err, off);
+		log_output("stdout", text);
+	}
+	return doc;
+}
+
+TEST_F_TIMEOUT(xb, ctl_info_json, 60)
+{
+	static const char * const args[] = { "info", "--json", NULL };
+	const struct xb_info *info = &self->info;
+	const struct xb_json *v, *c, *f;
+	struct cmd_result *r;
+	struct xb_json *doc;
+	long long last = -1;
+	bool steal_feature = false;
+
+	NEED_CTL();
+	r = malloc(sizeof(*r));
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, run_ctl(r, false, args));
+	if (!exited(r, 0))
+		log_output("stderr", r->err);
+	ASSERT_TRUE(exited(r, 0));
+	EXPECT_EQ(0, r->err_len);
+
+	doc = parse_logged(_metadata, r->out);
+	ASSERT_NE(NULL, doc);
+	ASSERT_EQ(XB_JSON_OBJECT, doc->type);
+	EXPECT_EQ(NULL, xb_json_duplicate_key(doc));
+
+	v = xb_json_get(doc, "abi_version");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_EQ(info->abi_version, v->uint);
+
+	v = xb_json_get(doc, "module_version");
+	ASSERT_TRUE(is_string(v));
+	EXPECT_STREQ(info->module_version, v->str);
+
+	v = xb_json_get(doc, "hypervisor");
+	ASSERT_TRUE(is_string(v));
+	EXPECT_STREQ(name_of(hv_names, ARRAY_SIZE(hv_names),
+			     info->hypervisor), v->str);
+
+	v = xb_json_get(doc, "steal_source");
+	ASSERT_TRUE(is_string(v));
+	EXPECT_STREQ(name_of(steal_names, ARRAY_SIZE(steal_names),
+			     info->steal_source), v->str);
+
+	v = xb_json_get(doc, "nr_cpus");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_EQ(info->nr_cpus, v->uint);
+
+	v = xb_json_get(doc, "nr_cpu_ids");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_EQ(info->nr_cpu_ids, v->uint);
+
+	v = xb_json_get(doc, "features");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(XB_JSON_ARRAY, v->type);
+	for (f = v->child; f; f = f->next) {
+		ASSERT_TRUE(is_string(f));
+		if (!strcmp(f->str, "cpu-steal"))
+			steal_feature = true;
+	}
+	EXPECT_TRUE(steal_feature);
+
+	v = xb_json_get(doc, "cpus");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(XB_JSON_ARRAY, v->type);
+	EXPECT_EQ(info->nr_cpus, xb_json_count(v));
+	for (c = v->child; c; c = c->next) {
+		const struct xb_json *cpu, *src, *ns;
+
+		ASSERT_EQ(XB_JSON_OBJECT, c->type);
+		cpu = xb_json_get(c, "cpu");
+		src = xb_json_get(c, "steal_source");
+		ns = xb_json_get(c, "steal_ns");
+		ASSERT_TRUE(is_uint(cpu));
+		ASSERT_TRUE(is_string(src));
+		ASSERT_TRUE(is_uint(ns));
+		EXPECT_LT((long long)cpu->uint, (long long)info->nr_cpu_ids);
+		EXPECT_LT(last, (long long)cpu->uint);
+		last = cpu->uint;
+		EXPECT_TRUE(name_known(steal_names, ARRAY_SIZE(steal_names),
+				       src->str));
+		if (cpu->uint == 0)
+			EXPECT_STREQ(name_of(steal_names,
+					     ARRAY_SIZE(steal_names),
+					     info->steal_source), src->str);
+	}
+	xb_json_free(doc);
+	free(r);
+}
+
+TEST_F_TIMEOUT(xb, ctl_info_human, 60)
+{
+	static const char * const args[] = { "info", NULL };
+	struct cmd_result *r;
+
+	NEED_CTL();
+	r = malloc(sizeof(*r));
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, run_ctl(r, false, args));
+	log_output("xballoonctl info", r->out);
+	if (!exited(r, 0))
+		log_output("stderr", r->err);
+	ASSERT_TRUE(exited(r, 0));
+	EXPECT_NE(NULL, strstr(r->out, self->info.module_version));
+	EXPECT_NE(NULL, strstr(r->out,
+			       name_of(hv_names, ARRAY_SIZE(hv_names),
+				       self->info.hypervisor)));
+	EXPECT_NE(NULL, strstr(r->out, "cpu-steal"));
+	free(r);
+}
+
+TEST_F_TIMEOUT(xb, ctl_steal, 60)
+{
+	static const char * const plain[] = { "steal", NULL };
+	static const char * const json[] = {
+		"steal", "--json", "--interval", "200", NULL
+	};
+	const struct xb_json *v, *c, *p;
+	struct cmd_result *r;
+	struct xb_json *doc;
+
+	NEED_CTL();
+	r = malloc(sizeof(*r));
+	ASSERT_NE(NULL, r);
+
+	ASSERT_EQ(0, run_ctl(r, false, plain));
+	log_output("xballoonctl steal", r->out);
+	ASSERT_TRUE(exited(r, 0));
+
+	ASSERT_EQ(0, run_ctl(r, false, json));
+	if (!exited(r, 0))
+		log_output("stderr", r->err);
+	ASSERT_TRUE(exited(r, 0));
+	doc = parse_logged(_metadata, r->out);
+	ASSERT_NE(NULL, doc);
+	ASSERT_EQ(XB_JSON_OBJECT, doc->type);
+	EXPECT_EQ(NULL, xb_json_duplicate_key(doc));
+	v = xb_json_get(doc, "interval_ms");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_EQ(200, v->uint);
+	v = xb_json_get(doc, "cpus");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(XB_JSON_ARRAY, v->type);
+	EXPECT_EQ(self->info.nr_cpus, xb_json_count(v));
+	for (c = v->child; c; c = c->next) {
+		ASSERT_TRUE(is_uint(xb_json_get(c, "cpu")));
+		ASSERT_TRUE(is_uint(xb_json_get(c, "steal_ns")));
+		ASSERT_TRUE(is_uint(xb_json_get(c, "wall_delta_ns")));
+		EXPECT_LE(200 * NSEC_PER_MSEC,
+			  xb_json_get(c, "wall_delta_ns")->uint);
+		p = xb_json_get(c, "steal_pct");
+		ASSERT_NE(NULL, p);
+		ASSERT_EQ(XB_JSON_NUMBER, p->type);
+		EXPECT_LE(0.0, p->number);
+		EXPECT_GE(105.0, p->number);
+	}
+	xb_json_free(doc);
+	free(r);
+}
+
+/* Usage errors need no module. */
+TEST(ctl_usage)
+{
+	static const struct {
+		const char *args[4];
+		int code;
+	} cases[] = {
+		{ { NULL }, 64 },
+		{ { "bogus", NULL }, 64 },
+		{ { "--bogus", NULL }, 64 },
+		{ { "info", "--bogus", NULL }, 64 },
+		{ { "info", "extra", NULL }, 64 },
+		{ { "steal", "--interval", "0", NULL }, 64 },
+		{ { "steal", "--interval", "abc", NULL }, 64 },
+		{ { "steal", "--interval", NULL }, 64 },
+		{ { "--help", NULL }, 0 },
+		{ { "-h", NULL }, 0 },
+		{ { "--version", NULL }, 0 },
+	};
+	struct cmd_result *r;
+	unsigned int i;
+
+	NEED_CTL();
+	r = malloc(sizeof(*r));
+	ASSERT_NE(NULL, r);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ASSERT_EQ(0, run_ctl(r, false, cases[i].args));
+		if (exit_code(r) != cases[i].code)
+			TH_LOG("case %u: exit %d, want %d", i, exit_code(r),
+			       cases[i].code);
+		EXPECT_EQ(cases[i].code, exit_code(r));
+		if (cases[i].code)
+			EXPECT_LT(0, r->err_len);
+	}
+	ASSERT_EQ(0, run_ctl(r, false, cases[ARRAY_SIZE(cases) - 1].args));
+	EXPECT_NE(NULL, strstr(r->out, "ABI 1"));
+	free(r);
+}
+
+TEST_F(xb, ctl_unprivileged)
+{
+	static const char * const args[] = { "info", NULL };
+	static const char * const steal[] = { "steal", NULL };
+	struct cmd_result *r;
+
+	NEED_CTL();
+	r = malloc(sizeof(*r));
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, run_ctl(r, true, args));
+	log_output("stderr", r->err);
+	EXPECT_EQ(3, exit_code(r));
+	EXPECT_NE(NULL, strstr(r->err, "permission denied: run as root"));
+	ASSERT_EQ(0, run_ctl(r, true, steal));
+	EXPECT_EQ(3, exit_code(r));
+	free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/*
+ * Every ioctl, table-driven as in iommufd's selftest: each row is one ioctl
+ * with the size of its structure, and each test below runs for every row.
+ * A new ioctl needs a row here (unknown_ioctls fails until it has one).
+ */
+
+struct xb_ioctl_desc {
+	unsigned long cmd;
+	size_t size;
+	long reserved_off;	/* offset of a __u32 reserved field, or -1 */
+	/* Make a valid request in @buf (zeroed, at least @size bytes). */
+	void (*fill)(void *buf);
+};
+
+static void fill_info(void *buf)
+{
+	struct xb_info *info = buf;
+
+	info->flags = 0;
+	info->__reserved = 0;
+}
+
+static void fill_cpu_steal(void *buf)
+{
+	struct xb_cpu_steal *cs = buf;
+
+	cs->flags = 0;
+	cs->cpu = 0;
+}
+
+static const struct xb_ioctl_desc xb_ioctls[] = {
+	{
+		.cmd = XB_IOC_INFO,
+		.size = sizeof(struct xb_info),
+		.reserved_off = offsetof(struct xb_info, __reserved),
+		.fill = fill_info,
+	}, {
+		.cmd = XB_IOC_CPU_STEAL,
+		.size = sizeof(struct xb_cpu_steal),
+		.reserved_off = -1,
+		.fill = fill_cpu_steal,
+	},
+};
+
+FIXTURE(xb_ioctl) {
+	int fd;
+	size_t page;
+	char *buf;	/* two pages, the second PROT_NONE */
+};
+
+FIXTURE_VARIANT(xb_ioctl) {
+	const struct xb_ioctl_desc *d;
+};
+
+FIXTURE_VARIANT_ADD(xb_ioctl, info) {
+	.d = &xb_ioctls[0],
+};
+
+FIXTURE_VARIANT_ADD(xb_ioctl, cpu_steal) {
+	.d = &xb_ioctls[1],
+};
+
+FIXTURE_SETUP(xb_ioctl)
+{
+	self->fd = -1;
+	self->buf = MAP_FAILED;
+	if (!xb_loaded()) {
+		if (!have_module_path())
+			SKIP(return,
+			     "xballoon not loaded and XB_MODULE not set");
+		ASSERT_EQ(0, xb_load(NULL));
+	}
+	self->fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	self->page = sysconf(_SC_PAGESIZE);
+	self->buf = mmap(NULL, 2 * self->page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	ASSERT_EQ(0, mprotect(self->buf + self->page, self->page, PROT_NONE));
+}
+
+FIXTURE_TEARDOWN(xb_ioctl)
+{
+	if (self->buf != MAP_FAILED)
+		munmap(self->buf, 2 * self->page);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/*
+ * A valid request of @size bytes (struct plus any trailing zeros) at @off
+ * in the first page; returns where it is.
+ */
+static void *request(FIXTURE_DATA(xb_ioctl) *self,
+		     const struct xb_ioctl_desc *d, size_t off, __u32 size)
+{
+	char *p = self->buf + off;
+
+	memset(self->buf, 0, self->page);
+	d->fill(p);
+	*(__u32 *)p = size;
+	return p;
+}
+
+static int call(FIXTURE_DATA(xb_ioctl) *self, const struct xb_ioctl_desc *d,
+		void *arg)
+{
+	return do_ioctl(self->fd, d->cmd, arg);
+}
+
+TEST_F(xb_ioctl, size_exact)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+
+	EXPECT_EQ(0, call(self, d, request(self, d, 0, d->size)));
+	/* size is input only: it reads back as the caller wrote it */
+	EXPECT_EQ(d->size, *(__u32 *)self->buf);
+}
+
+TEST_F(xb_ioctl, size_short)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+
+	EXPECT_EQ(-EINVAL, call(self, d, request(self, d, 0, d->size - 1)));
+	EXPECT_EQ(-EINVAL, call(self, d, request(self, d, 0, 8)));
+	EXPECT_EQ(-EINVAL, call(self, d, request(self, d, 0, 4)));
+}
+
+TEST_F(xb_ioctl, size_zero)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+
+	EXPECT_EQ(-EINVAL, call(self, d, request(self, d, 0, 0)));
+}
+
+TEST_F(xb_ioctl, size_long_junk)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	char *p;
+
+	p = request(self, d, 0, d->size + 1);
+	p[d->size] = 0xa5;
+	EXPECT_EQ(-E2BIG, call(self, d, p));
+
+	p = request(self, d, 0, d->size + 8);
+	p[d->size + 7] = 0x01;
+	EXPECT_EQ(-E2BIG, call(self, d, p));
+
+	/* far beyond the structure, still inside the page */
+	p = request(self, d, 0, self->page);
+	p[self->page - 1] = 0x80;
+	EXPECT_EQ(-E2BIG, call(self, d, p));
+}
+
+/* A newer tool's longer structure, its new fields zero, is accepted. */
+TEST_F(xb_ioctl, size_long_zero)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	char *p;
+	size_t i;
+
+	p = request(self, d, 0, d->size + 8);
+	EXPECT_EQ(0, call(self, d, p));
+	for (i = d->size; i < d->size + 8; i++)
+		EXPECT_EQ(0, p[i]);
+
+	EXPECT_EQ(0, call(self, d, request(self, d, 0, d->size + 1)));
+	EXPECT_EQ(0, call(self, d, request(self, d, 0, self->page)));
+}
+
+TEST_F(xb_ioctl, flags_unknown)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	__u32 *p;
+	int bit, ret;
+
+	/* No flag is defined yet for any ioctl: every bit is unknown. */
+	for (bit = 0; bit < 32; bit++) {
+		p = request(self, d, 0, d->size);
+		p[1] = 1U << bit;
+		ret = call(self, d, p);
+		if (ret != -EOPNOTSUPP)
+			TH_LOG("flags bit %d: %s", bit, strerror(-ret));
+		EXPECT_EQ(-EOPNOTSUPP, ret);
+	}
+}
+
+TEST_F(xb_ioctl, reserved_nonzero)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	static const __u32 values[] = { 1, 0x80000000, 0xffffffff };
+	unsigned int i;
+	char *p;
+
+	if (d->reserved_off < 0)
+		SKIP(return, "this ioctl has no reserved field");
+	for (i = 0; i < ARRAY_SIZE(values); i++) {
+		p = request(self, d, 0, d->size);
+		*(__u32 *)(p + d->reserved_off) = values[i];
+		EXPECT_EQ(-EINVAL, call(self, d, p));
+	}
+}
+
+/* Several faults in one request: the documented order of the checks. */
+TEST_F(xb_ioctl, check_order)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	__u32 *p;
+
+	/* short size beats unknown flags */
+	p = request(self, d, 0, d->size - 1);
+	p[1] = 1U << 31;
+	EXPECT_EQ(-EINVAL, call(self, d, p));
+
+	/* non-zero trailing bytes beat unknown flags */
+	p = request(self, d, 0, d->size + 8);
+	p[1] = 1U << 31;
+	((char *)p)[d->size] = 1;
+	EXPECT_EQ(-E2BIG, call(self, d, p));
+
+	/* unknown flags beat a non-zero reserved field */
+	if (d->reserved_off >= 0) {
+		p = request(self, d, 0, d->size);
+		p[1] = 1U << 31;
+		*(__u32 *)((char *)p + d->reserved_off) = 1;
+		EXPECT_EQ(-EOPNOTSUPP, call(self, d, p));
+	}
+}
+
+TEST_F(xb_ioctl, bad_pointer)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	char *p, *end = self->buf + self->page;
+
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd, NULL));
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd, (void *)16));
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd,
+				    (void *)0xffffffff81000000UL));
+	/* unreadable */
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd, end));
+
+	/* the structure ends at the page end: fine ... */
+	p = request(self, d, self->page - d->size, d->size);
+	EXPECT_EQ(0, call(self, d, p));
+	/* ... but its claimed trailing bytes are unreadable */
+	p = request(self, d, self->page - d->size, d->size + 8);
+	EXPECT_EQ(-EFAULT, call(self, d, p));
+	/* the size field itself straddles the page end */
+	memset(self->buf, 0, self->page);
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd, end - 2));
+
+	/* readable but not writable: the output cannot be stored */
+	p = request(self, d, 0, d->size);
+	ASSERT_EQ(0, mprotect(self->buf, self->page, PROT_READ));
+	EXPECT_EQ(-EFAULT, call(self, d, p));
+	ASSERT_EQ(0, mprotect(self->buf, self->page,
+			      PROT_READ | PROT_WRITE));
+}
+
+/* "Output fields are written only when the ioctl succeeds." */
+TEST_F(xb_ioctl, no_output_on_failure)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	size_t len = d->size + 8;
+	char *p, *copy;
+	int i;
+
+	copy = malloc(len);
+	ASSERT_NE(NULL, copy);
+	for (i = 0; i < 3; i++) {
+		p = self->buf;
+		memset(p, 0x5a, len);
+		d->fill(p);
+		switch (i) {
+		case 0:		/* EINVAL: short */
+			*(__u32 *)p = d->size - 1;
+			break;
+		case 1:		/* E2BIG: junk at the end */
+			*(__u32 *)p = len;
+			break;
+		case 2:		/* EOPNOTSUPP: unknown flag */
+			*(__u32 *)p = d->size;
+			((__u32 *)p)[1] = 1U << 31;
+			break;
+		}
+		memcpy(copy, p, len);
+		EXPECT_NE(0, call(self, d, p));
+		EXPECT_EQ(0, memcmp(copy, p, len));
+	}
+	free(copy);
+}
+
+/* CAP_SYS_ADMIN is checked at call time, on an fd opened by root. */
+TEST_F(xb_ioctl, eperm_nobody)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char *p;
+
+		EXPECT_EQ(0, drop_to_nobody());
+		EXPECT_EQ(NOBODY, geteuid());
+		EXPECT_EQ(NOBODY, getegid());
+		EXPECT_FALSE(has_cap(CAP_SYS_ADMIN));
+
+		p = request(self, d, 0, d->size);
+		EXPECT_EQ(-EPERM, call(self, d, p));
+		/* EPERM comes before any check of the argument */
+		EXPECT_EQ(-EPERM, call(self, d, request(self, d, 0, 0)));
+		EXPECT_EQ(-EPERM, do_ioctl(self->fd, d->cmd, NULL));
+		/* ... but after ENOTTY */
+		EXPECT_EQ(-ENOTTY, do_ioctl(self->fd,
+			  _IOWR(XB_IOCTL_TYPE, 0xff, struct xb_info), p));
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* root still may */
+	EXPECT_EQ(0, call(self, d, request(self, d, 0, d->size)));
+}
+
+/* uid 0 is not enough: the capability is what counts. */
+TEST_F(xb_ioctl, eperm_no_cap_sys_admin)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		EXPECT_EQ(0, drop_cap_sys_admin());
+		EXPECT_EQ(0, geteuid());
+		EXPECT_FALSE(has_cap(CAP_SYS_ADMIN));
+		EXPECT_TRUE(has_cap(CAP_DAC_OVERRIDE));
+		EXPECT_EQ(-EPERM, call(self, d, request(self, d, 0, d->size)));
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN

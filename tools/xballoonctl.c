@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xballoonctl - inspect the xballoon module through /dev/xballoon.
+ *
+ * Copyright (C) 2026 The xballoon authors
+ *
+ * Exit codes (stable, for scripts):
+ *   0  success
+ *   1  any other error (the message carries strerror)
+ *   2  the xballoon module is not loaded
+ *   3  permission denied (the device is root only, ioctls need
+ *      CAP_SYS_ADMIN)
+ *   4  the module speaks another ABI version than this tool
+ *  64  usage error (EX_USAGE)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/xballoon.h>
+
+#ifndef XB_VERSION
+#define XB_VERSION "unknown"
+#endif
+
+#define XB_DEVICE	"/dev/xballoon"
+#define XB_SYSFS_MODULE	"/sys/module/xballoon"
+#define XB_CPU_ONLINE	"/sys/devices/system/cpu/online"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum {
+	XB_EXIT_OK = 0,
+	XB_EXIT_ERROR = 1,
+	XB_EXIT_NOT_LOADED = 2,
+	XB_EXIT_PERM = 3,
+	XB_EXIT_ABI = 4,
+	XB_EXIT_USAGE = 64,
+};
+
+/* Longest --interval: one hour. */
+#define XB_INTERVAL_MAX_MS	3600000UL
+
+static const char *prog = "xballoonctl";
+
+static const char * const hv_names[] = {
+	[XB_HV_NONE]	= "none",
+	[XB_HV_OTHER]	= "other",
+	[XB_HV_KVM]	= "kvm",
+	[XB_HV_XEN_PV]	= "xen-pv",
+	[XB_HV_XEN_PVH]	= "xen-pvh",
+	[XB_HV_XEN_HVM]	= "xen-hvm",
+};
+
+static const char * const steal_names[] = {
+	[XB_STEAL_NONE]		= "none",
+	[XB_STEAL_XEN_RUNSTATE]	= "xen-runstate",
+	[XB_STEAL_KVM]		= "kvm",
+	[XB_STEAL_KCPUSTAT]	= "kcpustat",
+};
+
+static const struct {
+	__u64 bit;
+	const char *name;
+} feature_names[] = {
+	{ XB_FEATURE_CPU_STEAL, "cpu-steal" },
+};
+
+/* Per-CPU sample of XB_IOC_CPU_STEAL. */
+struct xb_sample {
+	unsigned int cpu;
+	bool valid;		/* false: the CPU went offline meanwhile */
+	struct xb_cpu_steal st;
+};
+
+static void __attribute__((format(printf, 1, 2))) errmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char *enum_name(const char * const *names, size_t n,
+			     unsigned int v, char *buf, size_t len)
+{
+	if (v < n && names[v])
+		return names[v];
+	snprintf(buf, len, "unknown(%u)", v);
+	return buf;
+}
+
+static const char *hv_name(unsigned int v, char *buf, size_t len)
+{
+	return enum_name(hv_names, ARRAY_SIZE(hv_names), v, buf, len);
+}
+
+static const char *steal_name(unsigned int v, char *buf, size_t len)
+{
+	return enum_name(steal_names, ARRAY_SIZE(steal_names), v, buf, len);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s [-h|--help] [--version] <command> [options]\n"
+		"\n"
+		"Inspect the xballoon module through " XB_DEVICE " (root only).\n"
+		"\n"
+		"commands:\n"
+		"  info [--json]                  what the module found: ABI and module\n"
+		"                                 version, hypervisor, steal source, CPUs,\n"
+		"                                 features (--json adds per-CPU steal)\n"
+		"  steal [--json] [--interval MS] steal time of every online CPU; with\n"
+		"                                 --interval, also the steal over MS\n"
+		"                                 milliseconds as a percentage of wall time\n"
+		"\n"
+		"exit status: 0 ok, 1 error, 2 module not loaded, 3 permission denied,\n"
+		"             4 ABI mismatch, 64 usage error\n",
+		prog);
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+	return XB_EXIT_USAGE;
+}
+
+/* Map an errno from open() or ioctl() to a message and an exit code. */
+static int report_errno(int err, const char *what)
+{
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		errmsg("permission denied: run as root (%s: %s)", what,
+		       strerror(err));
+		return XB_EXIT_PERM;
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		if (access(XB_SYSFS_MODULE, F_OK) == 0) {
+			errmsg("%s: %s, although the xballoon module is loaded (is devtmpfs mounted on /dev?)",
+			       what, strerror(err));
+			return XB_EXIT_ERROR;
+		}
+		errmsg("xballoon module not loaded (modprobe xballoon)");
+		return XB_EXIT_NOT_LOADED;
+	default:
+		errmsg("%s: %s", what, strerror(err));
+		return XB_EXIT_ERROR;
+	}
+}
+
+static int xb_open(int *fdp)
+{
+	int fd = open(XB_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return report_errno(errno, "open " XB_DEVICE);
+	*fdp = fd;
+	return XB_EXIT_OK;
+}
+
+/* XB_IOC_INFO, and refuse a module of another ABI version. */
+static int xb_get_info(int fd, struct xb_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	if (ioctl(fd, XB_IOC_INFO, info)) {
+		if (errno == ENOTTY) {
+			errmsg("ABI mismatch: the module does not know XB_IOC_INFO; install matching xballoon and xballoonctl versions");
+			return XB_EXIT_ABI;
+		}
+		return report_errno(errno, "XB_IOC_INFO");
+	}
+	if (info->abi_version != XB_ABI_VERSION) {
+		errmsg("ABI mismatch: the module speaks ABI %u (version %.*s), this tool ABI %u; install matching xballoon and xballoonctl versions",
+		       info->abi_version, XB_VERSION_LEN,
+		       info->module_version, XB_ABI_VERSION);
+		return XB_EXIT_ABI;
+	}
+	/* Never trust the kernel to terminate the string for us. */
+	info->module_version[XB_VERSION_LEN - 1] = '\0';
+	return XB_EXIT_OK;
+}
+
+/*
+ * Online CPUs from a cpulist ("0-3,5\n"), limited to nr_cpu_ids. Returns the
+ * number of CPUs stored in @cpus, or -1 with errno set.
+ */
+static int online_cpus(unsigned int nr_cpu_ids, unsigned int *cpus)
+{
+	char buf[4096], *p, *end;
+	unsigned long a, b, c;
+	ssize_t len;
+	int fd, n = 0;
+
+	fd = open(XB_CPU_ONLINE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+
+	for (p = buf; *p && *p != '\n'; p = end) {
+		errno = 0;
+		a = strtoul(p, &end, 10);
+		if (end == p || errno)
+			goto bad;
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p || errno || b < a)
+				goto bad;
+		}
+		for (c = a; c <= b && c < nr_cpu_ids; c++)
+			cpus[n++] = c;
+		if (*end == ',')
+			end++;
+		else if (*end && *end != '\n')
+			goto bad;
+	}
+	return n;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * Read the steal of every CPU in @s. A CPU that went offline after the
+ * online list was read gives EINVAL: mark it invalid and go on.
+ */
+static int read_steal(int fd, struct xb_sample *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&s[i].st, 0, sizeof(s[i].st));
+		s[i].st.size = sizeof(s[i].st);
+		s[i].st.cpu = s[i].cpu;
+		s[i].valid = true;
+		if (ioctl(fd, XB_IOC_CPU_STEAL, &s[i].st) == 0)
+			continue;
+		if (errno == EINVAL) {
+			s[i].valid = false;
+			continue;
+		}
+		return report_errno(errno, "XB_IOC_CPU_STEAL");
+	}
+	return XB_EXIT_OK;
+}
+
+/* Open the device, check the ABI and sample every online CPU once. */
+static int xb_setup(int *fdp, struct xb_info *info, struct xb_sample **sp,
+		    int *np)
+{
+	unsigned int *cpus;
+	struct xb_sample *s;
+	int ret, n, i;
+
+	ret = xb_open(fdp);
+	if (ret)
+		return ret;
+	ret = xb_get_info(*fdp, info);
+	if (ret)
+		goto err_fd;
+
+	ret = XB_EXIT_ERROR;
+	cpus = calloc(info->nr_cpu_ids ? info->nr_cpu_ids : 1, sizeof(*cpus));
+	if (!cpus) {
+		errmsg("out of memory");
+		goto err_fd;
+	}
+	n = online_cpus(info->nr_cpu_ids, cpus);
+	if (n < 0) {
+		errmsg("cannot read " XB_CPU_ONLINE ": %s", strerror(errno));
+		goto err_cpus;
+	}
+	s = calloc(n ? n : 1, sizeof(*s));
+	if (!s) {
+		errmsg("out of memory");
+		goto err_cpus;
+	}
+	for (i = 0; i < n; i++)
+		s[i].cpu = cpus[i];
+	free(cpus);
+
+	ret = read_steal(*fdp, s, n);
+	if (ret) {
+		free(s);
+		goto err_fd;
+	}
+	*sp = s;
+	*np = n;
+	return XB_EXIT_OK;
+
+err_cpus:
+	free(cpus);
+err_fd:
+	close(*fdp);
+	return ret;
+}
+
+static void json_string(const char *str)
+{
+	const unsigned char *p;
+
+	putchar('"');
+	for (p = (const unsigned char *)str; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void print_features(__u64 features, bool json)
+{
+	const char *sep = "";
+	__u64 known = 0;
+	unsigned int i;
+	char buf[32];
+
+	for (i = 0; i < ARRAY_SIZE(feature_names); i++) {
+		known |= feature_names[i].bit;
+		if (!(features & feature_names[i].bit))
+			continue;
+		printf("%s", sep);
+		if (json)
+			json_string(feature_names[i].name);
+		else
+			printf("%s", feature_names[i].name);
+		sep = json ? "," : " ";
+	}
+	for (i = 0; i < 64; i++) {
+		if (!(features & ~known & (1ULL << i)))
+			continue;
+		snprintf(buf, sizeof(buf), "bit%u", i);
+		printf("%s", sep);
+		if (json)
+			json_string(buf);
+		else
+			printf("%s", buf);
+		sep = json ? "," : " ";
+	}
+	if (!json && !*sep)
+		printf("(none)");
+}
+
+static void info_json(const struct xb_info *info, const struct xb_sample *s,
+		      int n)
+{
+	const char *sep = "";
+	char buf[32];
+	int i;
+
+	printf("{\"abi_version\":%u,\"module_version\":", info->abi_version);
+	json_string(info->module_version);
+	printf(",\"hypervisor\":");
+	json_string(hv_name(info->hypervisor, buf, sizeof(buf)));
+	printf(",\"steal_source\":");
+	json_string(steal_name(info->steal_source, buf, sizeof(buf)));
+	printf(",\"nr_cpus\":%u,\"nr_cpu_ids\":%u,\"features\":[",
+	       info->nr_cpus, info->nr_cpu_ids);
+	print_features(info->features, true);
+	printf("],\"cpus\":[");
+	for (i = 0; i < n; i++) {
+		if (!s[i].valid)
+			continue;
+		printf("%s{\"cpu\":%u,\"steal_source\":", sep, s[i].cpu);
+		json_string(steal_name(s[i].st.steal_source, buf, sizeof(buf)));
+		printf(",\"steal_ns\":%llu}",
+		       (unsigned long long)s[i].st.steal_ns);
+		sep = ",";
+	}
+	printf("]}\n");
+}
+
+static void info_human(const struct xb_info *info, const struct xb_sample *s,
+		       int n)
+{
+	char buf[32];
+	int i, other = 0;
+
+	printf("xballoon module %s, ABI version %u\n", info->module_version,
+	       info->abi_version);
+	printf("hypervisor:    %s\n", hv_name(info->hypervisor, buf,
+					      sizeof(buf)));
+	printf("steal source:  %s (boot CPU)\n",
+	       steal_name(info->steal_source, buf, sizeof(buf)));
+	for (i = 0; i < n; i++)
+		if (s[i].valid && s[i].st.steal_source != info->steal_source)
+			other++;
+	if (other)
+		printf("               %d CPU(s) use another source; see 'xballoonctl steal'\n",
+		       other);
+	printf("CPUs:          %u online, nr_cpu_ids %u\n", info->nr_cpus,
+	       info->nr_cpu_ids);
+	printf("features:      ");
+	print_features(info->features, false);
+	printf("\n");
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct xb_sample *s = NULL;
+	struct xb_info info;
+	bool json = false;
+	int fd, n, ret, c;
+
+	optind = 0;	/* restart getopt on the command's own argv */
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return XB_EXIT_OK;
+		default:
+			return usage_error("info: bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("info: unexpected argument '%s'",
+				   argv[optind]);
+
+	ret = xb_setup(&fd, &info, &s, &n);
+	if (ret)
+		return ret;
+	if (json)
+		info_json(&info, s, n);
+	else
+		info_human(&info, s, n);
+	free(s);
+	close(fd);
+	return XB_EXIT_OK;
+}
+
+static int parse_interval(const char *arg, unsigned long *ms)
+{
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	*ms = strtoul(arg, &end, 10);
+	if (errno || *end || *ms == 0 || *ms > XB_INTERVAL_MAX_MS)
+		return -1;
+	return 0;
+}
+
+static int sleep_ms(unsigned long ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (ms % 1000) * 1000000L,
+	};
+	int err;
+
+	do {
+		err = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts);
+	} while (err == EINTR);
+	return err;
+}
+
+struct xb_delta {
+	bool valid;
+	unsigned long long steal_ns;
+	unsigned long long wall_ns;
+	double pct;
+};
+
+static struct xb_delta steal_delta(const struct xb_sample *a,
+				   const struct xb_sample *b)
+{
+	struct xb_delta d = { };
+
+	if (!a->valid || !b->valid || b->st.clock_ns <= a->st.clock_ns)
+		return d;
+	d.valid = true;
+	d.wall_ns = b->st.clock_ns - a->st.clock_ns;
+	/* A module reload restarts the counter: count nothing, not garbage. */
+	if (b->st.steal_ns > a->st.steal_ns)
+		d.steal_ns = b->st.steal_ns - a->st.steal_ns;
+	d.pct = 100.0 * (double)d.steal_ns / (double)d.wall_ns;
+	return d;
+}
+
+static void steal_json(const struct xb_sample *s0, const struct xb_sample *s1,
+		       int n, unsigned long interval)
+{
+	const struct xb_sample *s = s1 ? s1 : s0;
+	const char *sep = "";
+	struct xb_delta d;
+	char buf[32];
+	int i;
+
+	printf("{");
+	if (s1)
+		printf("\"interval_ms\":%lu,", interval);
+	printf("\"cpus\":[");
+	for (i = 0; i < n; i++) {
+		if (!s[i].valid)
+			continue;
+		printf("%s{\"cpu\":%u,\"steal_source\":", sep, s[i].cpu);
+		json_string(steal_name(s[i].st.steal_source, buf, sizeof(buf)));
+		printf(",\"steal_ns\":%llu,\"clock_ns\":%llu",
+		       (unsigned long long)s[i].st.steal_ns,
+		       (unsigned long long)s[i].st.clock_ns);
+		if (s1) {
+			d = steal_delta(&s0[i], &s1[i]);
+			if (d.valid)
+				printf(",\"steal_delta_ns\":%llu,\"wall_delta_ns\":%llu,\"steal_pct\":%.2f",
+				       d.steal_ns, d.wall_ns, d.pct);
+		}
+		printf("}");
+		sep = ",";
+	}
+	printf("]}\n");
+}
+
+static void steal_human(const struct xb_sample *s0, const struct xb_sample *s1,
+			int n, unsigned long interval)
+{
+	const struct xb_sample *s = s1 ? s1 : s0;
+	struct xb_delta d;
+	char buf[32];
+	int i;
+
+	if (s1)
+		printf("%-5s %-13s %16s %14s %7s   (over %lu ms)\n", "CPU",
+		       "SOURCE", "STEAL(s)", "DELTA(ms)", "STEAL%", interval);
+	else
+		printf("%-5s %-13s %16s\n", "CPU", "SOURCE", "STEAL(s)");
+	for (i = 0; i < n; i++) {
+		if (!s[i].valid)
+			continue;
+		printf("%-5u %-13s %16.6f", s[i].cpu,
+		       steal_name(s[i].st.steal_source, buf, sizeof(buf)),
+		       (double)s[i].st.steal_ns / 1e9);
+		if (s1) {
+			d = steal_delta(&s0[i], &s1[i]);
+			if (d.valid)
+				printf(" %14.3f %6.1f%%",
+				       (double)d.steal_ns / 1e6, d.pct);
+			else
+				printf(" %14s %7s", "-", "-");
+		}
+		printf("\n");
+	}
+}
+
+static int cmd_steal(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct xb_sample *s0 = NULL, *s1 = NULL;
+	unsigned long interval = 0;
+	struct xb_info info;
+	bool json = false;
+	int fd, n, ret, c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+ji:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'i':
+			if (parse_interval(optarg, &interval))
+				return usage_error("steal: --interval wants milliseconds, 1 to %lu, not '%s'",
+						   XB_INTERVAL_MAX_MS, optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return XB_EXIT_OK;
+		default:
+			return usage_error("steal: bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("steal: unexpected argument '%s'",
+				   argv[optind]);
+
+	ret = xb_setup(&fd, &info, &s0, &n);
+	if (ret)
+		return ret;
+
+	if (interval) {
+		ret = XB_EXIT_ERROR;
+		s1 = malloc((n ? n : 1) * sizeof(*s1));
+		if (!s1) {
+			errmsg("out of memory");
+			goto out;
+		}
+		memcpy(s1, s0, n * sizeof(*s1));
+		c = sleep_ms(interval);
+		if (c) {
+			errmsg("sleep: %s", strerror(c));
+			goto out;
+		}
+		ret = read_steal(fd, s1, n);
+		if (ret)
+			goto out;
+	}
+	if (json)
+		steal_json(s0, s1, n, interval);
+	else
+		steal_human(s0, s1, n, interval);
+	ret = XB_EXIT_OK;
+out:
+	free(s1);
+	free(s0);
+	close(fd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ }
+	};
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "info", cmd_info },
+		{ "steal", cmd_steal },
+	};
+	unsigned int i;
+	int c, ret;
+
+	/* "+": stop at the command; each command parses its own options. */
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return XB_EXIT_OK;
+		case 'V':
+			printf("%s %s (ABI %u)\n", prog, XB_VERSION,
+			       XB_ABI_VERSION);
+			return XB_EXIT_OK;
+		default:
+			return usage_error("bad option");
+		}
+	}
+	if (optind >= argc)
+		return usage_error("missing command");
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (strcmp(argv[optind], cmds[i].name))
+			continue;
+		ret = cmds[i].fn(argc - optind, argv + optind);
+		if (fflush(stdout) && ret == XB_EXIT_OK) {
+			errmsg("write error: %s", strerror(errno));
+			ret = XB_EXIT_ERROR;
+		}
+		return ret;
+	}
+	return usage_error("unknown command '%s'", argv[optind]);
+}
