@@ -8,10 +8,28 @@
  * There is no LINUX_VERSION_CODE anywhere: distributions backport, so we
  * test for the feature, not for the version.
  *
- * Today the files built agree on 6.1 and 6.12 as they are; entries are
- * added here, with their probe in Kbuild, as the mechanisms need them.
+ * Entries are added here, with their probe in Kbuild, as the mechanisms
+ * need them.
  */
 #ifndef _XB_COMPAT_H
 #define _XB_COMPAT_H
+
+/*
+ * hrtimer_setup() (6.13) sets the callback with the clock and mode, and
+ * hrtimer_init() is gone from 6.15. Both Debian kernels (6.1, 6.12) have
+ * only hrtimer_init(): give them hrtimer_setup().
+ */
+#ifndef XB_HAVE_HRTIMER_SETUP
+#include <linux/hrtimer.h>
+
+static inline void
+hrtimer_setup(struct hrtimer *timer,
+	      enum hrtimer_restart (*function)(struct hrtimer *),
+	      clockid_t clock_id, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = function;
+}
+#endif
 
 #endif /* _XB_COMPAT_H */

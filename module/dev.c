@@ -22,6 +22,9 @@
 union xb_ucmd_buffer {
 	struct xb_info info;
 	struct xb_cpu_steal cpu_steal;
+	struct xb_balloon balloon;
+	struct xb_config config;
+	struct xb_cpu_stats cpu_stats;
 };
 
 /**
@@ -35,10 +38,10 @@ struct xb_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
-	int (*execute)(union xb_ucmd_buffer *buf);
+	int (*execute)(struct file *file, union xb_ucmd_buffer *buf);
 };
 
-static int xb_ioctl_info(union xb_ucmd_buffer *buf)
+static int xb_ioctl_info(struct file *file, union xb_ucmd_buffer *buf)
 {
 	struct xb_info *info = &buf->info;
 
@@ -52,13 +55,13 @@ static int xb_ioctl_info(union xb_ucmd_buffer *buf)
 	info->steal_source = xb_steal_source_of(cpumask_first(cpu_online_mask));
 	info->nr_cpus = num_online_cpus();
 	info->nr_cpu_ids = nr_cpu_ids;
-	info->features = XB_FEATURE_CPU_STEAL;
+	info->features = XB_FEATURE_CPU_STEAL | XB_FEATURE_BALLOON;
 	strscpy(info->module_version, XB_MODULE_VERSION,
 		sizeof(info->module_version));
 	return 0;
 }
 
-static int xb_ioctl_cpu_steal(union xb_ucmd_buffer *buf)
+static int xb_ioctl_cpu_steal(struct file *file, union xb_ucmd_buffer *buf)
 {
 	struct xb_cpu_steal *cs = &buf->cpu_steal;
 	enum xb_steal_source source;
@@ -77,6 +80,45 @@ static int xb_ioctl_cpu_steal(union xb_ucmd_buffer *buf)
 	return 0;
 }
 
+static int xb_ioctl_balloon(struct file *file, union xb_ucmd_buffer *buf)
+{
+	return xb_balloon_run(file, &buf->balloon);
+}
+
+static int xb_ioctl_get_config(struct file *file, union xb_ucmd_buffer *buf)
+{
+	struct xb_config *cfg = &buf->config;
+
+	if (cfg->flags)
+		return -EOPNOTSUPP;
+	if (cfg->__reserved)
+		return -EINVAL;
+	xb_balloon_get_config(cfg);
+	return 0;
+}
+
+static int xb_ioctl_set_config(struct file *file, union xb_ucmd_buffer *buf)
+{
+	struct xb_config *cfg = &buf->config;
+
+	if (cfg->flags & ~(XB_CONFIG_PERIOD | XB_CONFIG_CAP))
+		return -EOPNOTSUPP;
+	if (!cfg->flags || cfg->__reserved)
+		return -EINVAL;
+	return xb_balloon_set_config(cfg);
+}
+
+static int xb_ioctl_cpu_stats(struct file *file, union xb_ucmd_buffer *buf)
+{
+	struct xb_cpu_stats *st = &buf->cpu_stats;
+
+	if (st->flags)
+		return -EOPNOTSUPP;
+	if (st->__reserved)
+		return -EINVAL;
+	return xb_balloon_stats(st->cpu, st);
+}
+
 #define XB_IOCTL_OP(_cmd, _ioctl, _fn, _struct, _last)			\
 	[(_cmd) - XB_CMD_BASE] = {					\
 		.size = sizeof(_struct) +				\
@@ -92,6 +134,14 @@ static const struct xb_ioctl_op xb_ioctl_ops[] = {
 		    module_version),
 	XB_IOCTL_OP(XB_CMD_CPU_STEAL, XB_IOC_CPU_STEAL, xb_ioctl_cpu_steal,
 		    struct xb_cpu_steal, clock_ns),
+	XB_IOCTL_OP(XB_CMD_BALLOON, XB_IOC_BALLOON, xb_ioctl_balloon,
+		    struct xb_balloon, held_ns),
+	XB_IOCTL_OP(XB_CMD_GET_CONFIG, XB_IOC_GET_CONFIG, xb_ioctl_get_config,
+		    struct xb_config, __reserved),
+	XB_IOCTL_OP(XB_CMD_SET_CONFIG, XB_IOC_SET_CONFIG, xb_ioctl_set_config,
+		    struct xb_config, __reserved),
+	XB_IOCTL_OP(XB_CMD_CPU_STATS, XB_IOC_CPU_STATS, xb_ioctl_cpu_stats,
+		    struct xb_cpu_stats, yields),
 };
 
 static long xb_dev_ioctl(struct file *file, unsigned int cmd,
@@ -122,7 +172,7 @@ static long xb_dev_ioctl(struct file *file, unsigned int cmd,
 	if (ret)
 		return ret;
 
-	ret = op->execute(&buf);
+	ret = op->execute(file, &buf);
 	if (ret)
 		return ret;
 	if (copy_to_user(uarg, &buf, min_t(u32, usize, op->size)))
@@ -137,9 +187,17 @@ static int xb_dev_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
+/* Closing (or dying) detaches the file's balloons: see xb_balloon_release. */
+static int xb_dev_release(struct inode *inode, struct file *file)
+{
+	xb_balloon_release(file);
+	return 0;
+}
+
 static const struct file_operations xb_dev_fops = {
 	.owner = THIS_MODULE,
 	.open = xb_dev_open,
+	.release = xb_dev_release,
 	.unlocked_ioctl = xb_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -19,6 +19,12 @@ static int __init xb_init(void)
 	if (ret)
 		goto err_steal;
 
+	ret = xb_balloon_init();
+	if (ret)
+		goto err_balloon;
+
+	xb_stats_init();
+
 	ret = xb_dev_init();
 	if (ret)
 		goto err_dev;
@@ -29,6 +35,9 @@ static int __init xb_init(void)
 	return 0;
 
 err_dev:
+	xb_stats_exit();
+	xb_balloon_exit();
+err_balloon:
 	xb_steal_exit();
 err_steal:
 	return ret;
@@ -37,6 +46,8 @@ err_steal:
 static void __exit xb_exit(void)
 {
 	xb_dev_exit();
+	xb_stats_exit();
+	xb_balloon_exit();
 	xb_steal_exit();
 	pr_info("unloaded\n");
 }

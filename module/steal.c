@@ -101,7 +101,7 @@ MODULE_PARM_DESC(steal_source,
  */
 struct xb_steal_cpu {
 	/* Readers on any CPU vs. this CPU's hotplug callbacks */
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	bool ready;
 	enum xb_steal_source source;
 	struct kvm_steal_time *kvm_area;
@@ -119,6 +119,30 @@ static bool xb_xen_runstate_steal(unsigned int cpu, u64 *steal)
 	if (HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, xen_vcpu_nr(cpu), &rs))
 		return false;
 	*steal = rs.time[RUNSTATE_runnable] + rs.time[RUNSTATE_offline];
+	return true;
+#else
+	return false;
+#endif
+}
+
+/**
+ * xb_steal_runstate() - a Xen vCPU's off-CPU times, exactly
+ * @cpu: CPU to read
+ * @off: out, off-CPU time by cause (ns, since the vCPU was created)
+ *
+ * Return: false when not on Xen or the hypervisor refused.
+ */
+bool xb_steal_runstate(unsigned int cpu, struct xb_offcpu *off)
+{
+#ifdef CONFIG_XEN
+	struct vcpu_runstate_info rs;
+
+	if (!xb_hv_is_xen() ||
+	    HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, xen_vcpu_nr(cpu), &rs))
+		return false;
+	off->blocked_ns = rs.time[RUNSTATE_blocked];
+	off->runnable_ns = rs.time[RUNSTATE_runnable];
+	off->offline_ns = rs.time[RUNSTATE_offline];
 	return true;
 #else
 	return false;
@@ -245,7 +269,7 @@ static int xb_steal_cpu_online(unsigned int cpu)
 		}
 	}
 
-	spin_lock_irqsave(&sc->lock, irqflags);
+	raw_spin_lock_irqsave(&sc->lock, irqflags);
 	sc->source = source;
 	sc->kvm_area = kvm_area;
 	raw = xb_steal_raw(cpu, sc);
@@ -258,7 +282,7 @@ static int xb_steal_cpu_online(unsigned int cpu)
 	else
 		sc->acct.last_raw = raw;
 	sc->ready = true;
-	spin_unlock_irqrestore(&sc->lock, irqflags);
+	raw_spin_unlock_irqrestore(&sc->lock, irqflags);
 	return 0;
 }
 
@@ -268,11 +292,11 @@ static int xb_steal_cpu_offline(unsigned int cpu)
 	struct kvm_steal_time *kvm_area;
 	unsigned long irqflags;
 
-	spin_lock_irqsave(&sc->lock, irqflags);
+	raw_spin_lock_irqsave(&sc->lock, irqflags);
 	sc->ready = false;
 	kvm_area = sc->kvm_area;
 	sc->kvm_area = NULL;
-	spin_unlock_irqrestore(&sc->lock, irqflags);
+	raw_spin_unlock_irqrestore(&sc->lock, irqflags);
 
 	if (kvm_area)
 		memunmap(kvm_area);
@@ -299,7 +323,7 @@ int xb_steal_read(unsigned int cpu, enum xb_steal_source *source,
 		return -EINVAL;
 	sc = per_cpu_ptr(&xb_steal_cpus, cpu);
 
-	spin_lock_irqsave(&sc->lock, irqflags);
+	raw_spin_lock_irqsave(&sc->lock, irqflags);
 	if (sc->ready) {
 		u64 raw = xb_steal_raw(cpu, sc);
 
@@ -308,7 +332,7 @@ int xb_steal_read(unsigned int cpu, enum xb_steal_source *source,
 		*source = sc->source;
 		ret = 0;
 	}
-	spin_unlock_irqrestore(&sc->lock, irqflags);
+	raw_spin_unlock_irqrestore(&sc->lock, irqflags);
 	return ret;
 }
 
@@ -330,7 +354,7 @@ int xb_steal_init(void)
 	int ret;
 
 	for_each_possible_cpu(cpu)
-		spin_lock_init(&per_cpu_ptr(&xb_steal_cpus, cpu)->lock);
+		raw_spin_lock_init(&per_cpu_ptr(&xb_steal_cpus, cpu)->lock);
 
 	/* Calls xb_steal_cpu_online() on every online CPU, now and later. */
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "xballoon/steal:online",

@@ -35,6 +35,9 @@
  *  - E2BIG: ``size`` is larger than the structure this module knows and the
  *    extra bytes are not all zero.
  *  - EOPNOTSUPP: an unknown bit is set in ``flags``.
+ *  - EBUSY: XB_IOC_BALLOON on a CPU whose balloon another open file of
+ *    /dev/xballoon holds.
+ *  - EINTR: a signal interrupted XB_IOC_BALLOON; nothing is held.
  */
 
 /* ABI version reported by XB_IOC_INFO; bumped only on incompatible change. */
@@ -46,6 +49,10 @@ enum {
 	XB_CMD_BASE = 0x40,
 	XB_CMD_INFO = XB_CMD_BASE,
 	XB_CMD_CPU_STEAL,
+	XB_CMD_BALLOON,
+	XB_CMD_GET_CONFIG,
+	XB_CMD_SET_CONFIG,
+	XB_CMD_CPU_STATS,
 };
 
 /**
@@ -82,6 +89,7 @@ enum xb_steal_source {
 
 /* Feature bits reported in xb_info.features */
 #define XB_FEATURE_CPU_STEAL	(1ULL << 0)	/* XB_IOC_CPU_STEAL works */
+#define XB_FEATURE_BALLOON	(1ULL << 1)	/* XB_IOC_BALLOON, config, stats */
 
 #define XB_VERSION_LEN 32
 
@@ -139,5 +147,157 @@ struct xb_cpu_steal {
 
 #define XB_IOC_CPU_STEAL _IOWR(XB_IOCTL_TYPE, XB_CMD_CPU_STEAL, \
 			       struct xb_cpu_steal)
+
+/**
+ * enum xb_balloon_mode - what the balloon of a CPU does
+ * @XB_MODE_DETACHED: no balloon thread holds this CPU
+ * @XB_MODE_NWC: non-work-conserving: the balloon halts the vCPU to keep
+ *	budget in reserve for I/O
+ * @XB_MODE_WC: work-conserving: this period's reserve is met, the balloon
+ *	sleeps until the next period
+ */
+enum xb_balloon_mode {
+	XB_MODE_DETACHED = 0,
+	XB_MODE_NWC = 1,
+	XB_MODE_WC = 2,
+};
+
+/**
+ * enum xb_balloon_reason - why XB_IOC_BALLOON returned
+ * @XB_BALLOON_WOKEN: an interrupt ended the halt; call again
+ * @XB_BALLOON_RESERVED: this period's reserve is met: the CPU is now WC
+ * @XB_BALLOON_PERIOD: a WC sleep ended because a new period started
+ * @XB_BALLOON_YIELD: other work must run first (a task to schedule,
+ *	pending softirqs, a woken ksoftirqd or interrupt thread); nothing was
+ *	held; call again
+ */
+enum xb_balloon_reason {
+	XB_BALLOON_WOKEN = 1,
+	XB_BALLOON_RESERVED = 2,
+	XB_BALLOON_PERIOD = 3,
+	XB_BALLOON_YIELD = 4,
+};
+
+/* xb_balloon.flags: a CFS balloon thread (dynamic priority mode) */
+#define XB_BALLOON_DYNAMIC	(1U << 0)
+
+/**
+ * struct xb_balloon - ioctl(XB_IOC_BALLOON)
+ * @size: sizeof(struct xb_balloon)
+ * @flags: XB_BALLOON_DYNAMIC: the caller is a SCHED_NORMAL balloon and its
+ *	halted time is not charged to it by the scheduler, so it keeps its
+ *	claim on the CPU; without it the caller should be SCHED_FIFO, just
+ *	below the real-time I/O tasks (static priority mode)
+ * @cpu: in, the CPU the caller is bound to (its only allowed CPU)
+ * @reason: out, enum xb_balloon_reason
+ * @mode: out, enum xb_balloon_mode of @cpu at return
+ * @__reserved: must be 0
+ * @held_ns: out, off-CPU time this call held the vCPU, up to the entry of
+ *	the interrupt that ended the halt
+ *
+ * Called in a loop by one balloon thread per CPU. In NWC mode it halts the
+ * vCPU until the next interrupt (SCHEDOP_block on Xen PV, HLT elsewhere);
+ * in WC mode it sleeps until the next period. The first call attaches the
+ * calling open file to @cpu; closing it (or the process dying) detaches,
+ * so no CPU stays reserved without a live balloon.
+ */
+struct xb_balloon {
+	__u32 size;
+	__u32 flags;
+	__u32 cpu;
+	__u32 reason;
+	__u32 mode;
+	__u32 __reserved;
+	__aligned_u64 held_ns;
+};
+
+#define XB_IOC_BALLOON _IOWR(XB_IOCTL_TYPE, XB_CMD_BALLOON, struct xb_balloon)
+
+/* Limits of xb_config.period_us */
+#define XB_PERIOD_US_MIN	1000
+#define XB_PERIOD_US_MAX	1000000
+/* xb_config.cap_pm: 0 learns the cap from steal; 1000 is one full CPU */
+#define XB_CAP_PM_LEARN		0
+#define XB_CAP_PM_MIN		10
+#define XB_CAP_PM_MAX		1000
+
+/* xb_config.flags for XB_IOC_SET_CONFIG: the fields to change */
+#define XB_CONFIG_PERIOD	(1U << 0)
+#define XB_CONFIG_CAP		(1U << 1)
+
+/**
+ * struct xb_config - ioctl(XB_IOC_GET_CONFIG), ioctl(XB_IOC_SET_CONFIG)
+ * @size: sizeof(struct xb_config)
+ * @flags: GET: must be 0; SET: XB_CONFIG_* bits naming the fields to apply
+ *	(at least one)
+ * @period_us: accounting period of the reservation, XB_PERIOD_US_MIN to
+ *	XB_PERIOD_US_MAX
+ * @cap_pm: the vCPU's cap in per mille of one CPU (500: half a CPU),
+ *	XB_CAP_PM_MIN to XB_CAP_PM_MAX, or XB_CAP_PM_LEARN to learn it from
+ *	the steal of busy periods
+ * @__reserved: must be 0
+ *
+ * Applies to every CPU from its next period. Values out of range give
+ * EINVAL and change nothing.
+ */
+struct xb_config {
+	__u32 size;
+	__u32 flags;
+	__u32 period_us;
+	__u32 cap_pm;
+	__u32 __reserved;
+};
+
+#define XB_IOC_GET_CONFIG _IOWR(XB_IOCTL_TYPE, XB_CMD_GET_CONFIG, \
+				struct xb_config)
+#define XB_IOC_SET_CONFIG _IOWR(XB_IOCTL_TYPE, XB_CMD_SET_CONFIG, \
+				struct xb_config)
+
+/**
+ * struct xb_cpu_stats - ioctl(XB_IOC_CPU_STATS)
+ * @size: sizeof(struct xb_cpu_stats)
+ * @flags: must be 0
+ * @cpu: in, a possible CPU
+ * @mode: out, enum xb_balloon_mode now
+ * @period_us: out, period in use
+ * @cap_pm: out, configured cap (0: learning)
+ * @eff_cap_pm: out, cap in use after adaptation (0: not known yet)
+ * @__reserved: must be 0
+ * @reserve_ns: out, off-CPU target of the current period
+ * @periods: out, periods with a balloon attached
+ * @periods_reserved: out, of those, periods whose target was met
+ * @periods_throttled: out, of those, periods with throttling observed
+ * @halts: out, halts by the balloon
+ * @halt_ns: out, time halted by the balloon, to the waking interrupt
+ * @nwc_ns: out, time attached in NWC mode
+ * @wc_ns: out, time attached in WC mode
+ * @steal_ns: out, steal observed while attached
+ * @yields: out, times the balloon gave way to other work
+ *
+ * Counters run from module load and survive detach.
+ */
+struct xb_cpu_stats {
+	__u32 size;
+	__u32 flags;
+	__u32 cpu;
+	__u32 mode;
+	__u32 period_us;
+	__u32 cap_pm;
+	__u32 eff_cap_pm;
+	__u32 __reserved;
+	__aligned_u64 reserve_ns;
+	__aligned_u64 periods;
+	__aligned_u64 periods_reserved;
+	__aligned_u64 periods_throttled;
+	__aligned_u64 halts;
+	__aligned_u64 halt_ns;
+	__aligned_u64 nwc_ns;
+	__aligned_u64 wc_ns;
+	__aligned_u64 steal_ns;
+	__aligned_u64 yields;
+};
+
+#define XB_IOC_CPU_STATS _IOWR(XB_IOCTL_TYPE, XB_CMD_CPU_STATS, \
+			       struct xb_cpu_stats)
 
 #endif /* _UAPI_LINUX_XBALLOON_H */

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * balloon.c - the CPU balloon of each vCPU and its semi-work-conserving
+ * (SWC) period timer.
+ *
+ * One balloon thread per CPU calls XB_IOC_BALLOON in a loop. While the
+ * period's reserve is not met (NWC) each call halts the vCPU until the next
+ * interrupt: the guest scheduler sees a busy CPU and keeps CPU-bound tasks
+ * off it, the hypervisor sees an idle vCPU and charges nothing. Once the
+ * vCPU has been off-CPU long enough this period (swc.c decides), the call
+ * sleeps until the period timer starts the next period (WC).
+ *
+ * Off-CPU time comes, per CPU, from:
+ *  - Xen's runstate when we run on Xen: blocked (our halts and idle), and
+ *    runnable + offline (steal), exact; offline is the cap parking us, the
+ *    throttling signal of the control loop;
+ *  - elsewhere: the balloon's halts, measured up to the entry of the
+ *    interrupt that ended them (hooks.c), plus steal from steal.c; where
+ *    nothing reports steal (QEMU TCG under a host cap), late period timers
+ *    are the steal and the throttling signal.
+ *
+ * The balloon never holds the CPU against the I/O path: a task to switch
+ * to or pending softirqs end a halt before it starts (block.c), and a woken
+ * ksoftirqd or interrupt thread (and, in dynamic mode, any woken task)
+ * makes the next call give way until that task has run.
+ *
+ * Locking: xb_attach_mutex serialises attach and detach (both sleep on the
+ * timer). bc->lock, a raw spinlock taken with interrupts off, guards the SWC
+ * state and the statistics against the period timer. halt_start and wake_at
+ * are touched only on their own CPU: by the balloon with interrupts off and
+ * by the interrupt-entry probe.
+ */
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/hrtimer.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "xballoon.h"
+#include "swc.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+/*
+ * 10 ms: short enough that keeping the run time under cap x P in every
+ * window of P keeps a hypervisor with a longer period (Xen credit: 30 ms,
+ * CFS bandwidth: 100 ms) from ever throttling us whatever its phase; long
+ * enough that the period timer costs little (2.5 ticks at HZ=250).
+ */
+#define XB_PERIOD_US_DEFAULT	10000
+/* 0: learn the cap from steal; the safe default, it reserves nothing blind. */
+#define XB_CAP_PM_DEFAULT	XB_CAP_PM_LEARN
+/* A period timer later than this was held up by the hypervisor. */
+#define XB_GAP_SLACK_NS		(500 * NSEC_PER_USEC)
+/* Giving way: poll the woken task this often, at most this long. */
+#define XB_GIVE_WAY_POLL_US	100
+#define XB_GIVE_WAY_MAX_POLLS	20
+
+/**
+ * struct xb_balloon_cpu - the balloon of one CPU
+ * @lock: guards @swc, the off-CPU baselines and the statistics
+ * @swc: the reservation (swc.c)
+ * @period_timer: starts each period; runs only while a balloon is attached
+ * @budget_timer: ends a halt the moment the period's reserve is met
+ * @wq: WC sleepers wait here for the next period
+ * @period_seq: bumped at every period start
+ * @cfg_gen: configuration generation @swc was set up with
+ * @owner: the open file whose balloon holds this CPU, NULL if none
+ * @owner_pid: pid of the balloon thread
+ * @dynamic: the balloon is a CFS thread (XB_BALLOON_DYNAMIC)
+ * @io_pid: a task of the I/O path woke on this CPU and may still wait
+ * @halt_start: local_clock() at the start of the current halt, 0 if none
+ * @wake_at: local_clock() at the first interrupt entry of the halt
+ * @use_runstate: off-CPU time comes from Xen's runstate
+ * @last_off: runstate at the previous sample
+ * @last_steal: steal total at the previous sample
+ * @throttled_ns: throttling seen in the current period
+ * @reserving: the balloon held this CPU in NWC this period
+ * @mode: enum xb_balloon_mode
+ * @mode_since: ktime_get_ns() of the last mode change
+ * @stats: counters, reported by XB_IOC_CPU_STATS and debugfs
+ */
+struct xb_balloon_cpu {
+	raw_spinlock_t lock;
+	struct xb_swc swc;
+	struct hrtimer period_timer;
+	struct hrtimer budget_timer;
+	wait_queue_head_t wq;
+	unsigned long period_seq;
+	unsigned int cfg_gen;
+	struct file *owner;
+	pid_t owner_pid;
+	bool dynamic;
+	pid_t io_pid;
+	u64 halt_start;
+	u64 wake_at;
+	bool use_runstate;
+	struct xb_offcpu last_off;
+	u64 last_steal;
+	u64 throttled_ns;
+	bool reserving;
+	enum xb_balloon_mode mode;
+	u64 mode_since;
+	struct xb_cpu_stats stats;
+};
+
+static DEFINE_PER_CPU(struct xb_balloon_cpu, xb_balloon_cpus);
+static DEFINE_MUTEX(xb_attach_mutex);
+
+/* The configuration every CPU picks up at its next period. */
+static DEFINE_SPINLOCK(xb_cfg_lock);
+static unsigned int xb_period_us = XB_PERIOD_US_DEFAULT;
+static unsigned int xb_cap_pm = XB_CAP_PM_DEFAULT;
+static unsigned int xb_cfg_gen = 1;
+
+static int xb_cfg_check(unsigned int period_us, unsigned int cap_pm)
+{
+	if (period_us < XB_PERIOD_US_MIN || period_us > XB_PERIOD_US_MAX)
+		return -EINVAL;
+	if (cap_pm != XB_CAP_PM_LEARN &&
+	    (cap_pm < XB_CAP_PM_MIN || cap_pm > XB_CAP_PM_MAX))
+		return -EINVAL;
+	return 0;
+}
+
+static void xb_cfg_read(unsigned int *period_us, unsigned int *cap_pm,
+			unsigned int *gen)
+{
+	spin_lock(&xb_cfg_lock);
+	*period_us = xb_period_us;
+	*cap_pm = xb_cap_pm;
+	*gen = xb_cfg_gen;
+	spin_unlock(&xb_cfg_lock);
+}
+
+static int xb_cfg_write(const unsigned int *period_us,
+			const unsigned int *cap_pm)
+{
+	int ret;
+
+	spin_lock(&xb_cfg_lock);
+	ret = xb_cfg_check(period_us ? *period_us : xb_period_us,
+			   cap_pm ? *cap_pm : xb_cap_pm);
+	if (!ret) {
+		if (period_us)
+			xb_period_us = *period_us;
+		if (cap_pm)
+			xb_cap_pm = *cap_pm;
+		xb_cfg_gen++;
+	}
+	spin_unlock(&xb_cfg_lock);
+	return ret;
+}
+
+static int xb_param_set_period(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v))
+		return -EINVAL;
+	return xb_cfg_write(&v, NULL);
+}
+
+static int xb_param_set_cap(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v))
+		return -EINVAL;
+	return xb_cfg_write(NULL, &v);
+}
+
+static const struct kernel_param_ops xb_param_period_ops = {
+	.set = xb_param_set_period,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops xb_param_cap_ops = {
+	.set = xb_param_set_cap,
+	.get = param_get_uint,
+};
+
+module_param_cb(period_us, &xb_param_period_ops, &xb_period_us, 0644);
+MODULE_PARM_DESC(period_us,
+		 "SWC accounting period in microseconds, 1000-1000000 [DEFAULT: "
+		 __stringify(XB_PERIOD_US_DEFAULT) "]");
+module_param_cb(cap_pm, &xb_param_cap_ops, &xb_cap_pm, 0644);
+MODULE_PARM_DESC(cap_pm,
+		 "vCPU cap in per mille of a CPU, 10-1000, 0 learns it [DEFAULT: "
+		 __stringify(XB_CAP_PM_DEFAULT) "]");
+
+static void xb_set_mode(struct xb_balloon_cpu *bc, unsigned int cpu,
+			enum xb_balloon_mode mode, u64 now)
+{
+	u64 spent = now - bc->mode_since;
+
+	if (bc->mode == XB_MODE_NWC)
+		bc->stats.nwc_ns += spent;
+	else if (bc->mode == XB_MODE_WC)
+		bc->stats.wc_ns += spent;
+	bc->mode_since = now;
+	if (bc->mode != mode)
+		trace_xballoon_mode(cpu, mode, bc->swc.off_ns,
+				    bc->swc.target_off_ns);
+	bc->mode = mode;
+}
+
+static void xb_sample_start(struct xb_balloon_cpu *bc, unsigned int cpu)
+{
+	enum xb_steal_source source;
+	u64 clock;
+
+	bc->use_runstate = xb_steal_runstate(cpu, &bc->last_off);
+	if (!bc->use_runstate &&
+	    xb_steal_read(cpu, &source, &bc->last_steal, &clock))
+		bc->last_steal = 0;
+}
+
+/*
+ * Fold the off-CPU time since the previous sample into the reservation.
+ * @halt_ns is the balloon's own halt, used where no runstate reports it.
+ * Return: true if the period switched to WC.
+ */
+static bool xb_sample(struct xb_balloon_cpu *bc, unsigned int cpu, u64 halt_ns)
+{
+	enum xb_steal_source source;
+	struct xb_offcpu off;
+	u64 steal, clock;
+	bool wc = false;
+
+	if (bc->use_runstate) {
+		if (!xb_steal_runstate(cpu, &off))
+			return false;
+		steal = off.runnable_ns - bc->last_off.runnable_ns +
+			off.offline_ns - bc->last_off.offline_ns;
+		wc |= xb_swc_add_halt(&bc->swc,
+				      off.blocked_ns - bc->last_off.blocked_ns);
+		bc->throttled_ns += off.offline_ns - bc->last_off.offline_ns;
+		bc->last_off = off;
+	} else {
+		if (halt_ns)
+			wc |= xb_swc_add_halt(&bc->swc, halt_ns);
+		if (xb_steal_read(cpu, &source, &steal, &clock))
+			return wc;
+		steal -= bc->last_steal;
+		bc->last_steal += steal;
+		bc->throttled_ns += steal;
+	}
+	if (steal) {
+		bc->stats.steal_ns += steal;
+		wc |= xb_swc_add_steal(&bc->swc, steal);
+	}
+	return wc;
+}
+
+/* Apply a new configuration, if any, at the start of a period. */
+static void xb_swc_refresh(struct xb_balloon_cpu *bc, u64 now)
+{
+	unsigned int period_us, cap_pm, gen;
+
+	xb_cfg_read(&period_us, &cap_pm, &gen);
+	if (gen == bc->cfg_gen)
+		return;
+	bc->cfg_gen = gen;
+	xb_swc_init(&bc->swc, (u64)period_us * NSEC_PER_USEC, cap_pm, now);
+}
+
+static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
+{
+	struct xb_balloon_cpu *bc = container_of(timer, struct xb_balloon_cpu,
+						 period_timer);
+	unsigned int cpu = smp_processor_id();
+	u64 now = ktime_get_ns();
+	s64 late = now - ktime_to_ns(hrtimer_get_expires(timer));
+	enum hrtimer_restart restart = HRTIMER_NORESTART;
+
+	raw_spin_lock(&bc->lock);
+	xb_sample(bc, cpu, 0);
+	/*
+	 * Nothing reports steal here: a timer that fired late while the vCPU
+	 * was not halted means the hypervisor held the vCPU that long.
+	 */
+	if (!bc->use_runstate && xb_steal_source_of(cpu) == XB_STEAL_NONE &&
+	    late > XB_GAP_SLACK_NS) {
+		bc->throttled_ns += late;
+		if (!READ_ONCE(bc->halt_start)) {
+			bc->stats.steal_ns += late;
+			xb_swc_add_steal(&bc->swc, late);
+		}
+	}
+
+	if (bc->owner) {
+		bc->stats.periods++;
+		if (bc->swc.target_off_ns && bc->swc.wc)
+			bc->stats.periods_reserved++;
+	}
+	trace_xballoon_period(cpu, bc->swc.eff_cap_pm, bc->swc.off_ns,
+			      bc->swc.target_off_ns, bc->throttled_ns);
+	xb_swc_period_end(&bc->swc, now, bc->reserving, bc->throttled_ns);
+	if (bc->owner && bc->swc.throttled)
+		bc->stats.periods_throttled++;
+	xb_swc_refresh(bc, now);
+	bc->throttled_ns = 0;
+	bc->reserving = false;
+	bc->period_seq++;
+
+	if (bc->owner) {
+		xb_set_mode(bc, cpu, bc->swc.wc ? XB_MODE_WC : XB_MODE_NWC,
+			    now);
+		hrtimer_forward_now(timer, ns_to_ktime(bc->swc.period_ns));
+		restart = HRTIMER_RESTART;
+	}
+	raw_spin_unlock(&bc->lock);
+
+	wake_up_all(&bc->wq);
+	return restart;
+}
+
+/* The interrupt is the wake-up: nothing to do but end the halt. */
+static enum hrtimer_restart xb_budget_timer_fn(struct hrtimer *timer)
+{
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Make @file the balloon of @cpu; we run on @cpu, so the pinned period
+ * timer starts there.
+ */
+static int xb_attach(struct file *file, unsigned int cpu, bool dynamic)
+{
+	struct xb_balloon_cpu *bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
+	u64 now;
+	int ret = 0;
+
+	/* The common case, every call of an attached balloon: no lock. */
+	if (READ_ONCE(bc->owner) == file) {
+		WRITE_ONCE(bc->dynamic, dynamic);
+		return 0;
+	}
+
+	mutex_lock(&xb_attach_mutex);
+	if (bc->owner == file)
+		goto out;
+	if (bc->owner) {
+		ret = -EBUSY;
+		goto out;
+	}
+
+	preempt_disable();
+	if (smp_processor_id() != cpu) {
+		preempt_enable();
+		ret = -EINVAL;
+		goto out;
+	}
+	raw_spin_lock_irq(&bc->lock);
+	now = ktime_get_ns();
+	bc->cfg_gen = 0;
+	xb_swc_refresh(bc, now);
+	xb_sample_start(bc, cpu);
+	bc->throttled_ns = 0;
+	bc->reserving = false;
+	bc->io_pid = 0;
+	bc->owner_pid = current->pid;
+	WRITE_ONCE(bc->dynamic, dynamic);
+	WRITE_ONCE(bc->owner, file);
+	bc->mode_since = now;
+	xb_set_mode(bc, cpu, bc->swc.wc ? XB_MODE_WC : XB_MODE_NWC, now);
+	raw_spin_unlock_irq(&bc->lock);
+	hrtimer_start(&bc->period_timer,
+		      ns_to_ktime(now + bc->swc.period_ns),
+		      HRTIMER_MODE_ABS_PINNED);
+	preempt_enable();
+out:
+	mutex_unlock(&xb_attach_mutex);
+	return ret;
+}
+
+static void xb_detach(struct xb_balloon_cpu *bc, unsigned int cpu)
+{
+	raw_spin_lock_irq(&bc->lock);
+	WRITE_ONCE(bc->owner, NULL);
+	bc->owner_pid = 0;
+	xb_set_mode(bc, cpu, XB_MODE_DETACHED, ktime_get_ns());
+	raw_spin_unlock_irq(&bc->lock);
+	hrtimer_cancel(&bc->period_timer);
+	hrtimer_cancel(&bc->budget_timer);
+	wake_up_all(&bc->wq);
+}
+
+/**
+ * xb_balloon_release() - the file is closed: detach it from every CPU
+ * @file: the closing file of /dev/xballoon
+ *
+ * Runs when the last reference goes, so also when the daemon is killed: no
+ * CPU stays reserved without a live balloon.
+ */
+void xb_balloon_release(struct file *file)
+{
+	unsigned int cpu;
+
+	mutex_lock(&xb_attach_mutex);
+	for_each_possible_cpu(cpu) {
+		struct xb_balloon_cpu *bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
+
+		if (READ_ONCE(bc->owner) == file)
+			xb_detach(bc, cpu);
+	}
+	mutex_unlock(&xb_attach_mutex);
+}
+
+/**
+ * xb_balloon_irq_entry() - an interrupt entered on this CPU
+ *
+ * If the balloon was halting, this is the end of its off-CPU time. A CFS
+ * balloon (dynamic mode) is not charged for it: its exec_start moves past
+ * the halt before the tick's update_curr() runs in this same interrupt, so
+ * it keeps its claim on the CPU, as the slides' dynamic priority needs.
+ *
+ * Context: hard interrupt, from a tracepoint; must be cheap.
+ */
+void xb_balloon_irq_entry(void)
+{
+	struct xb_balloon_cpu *bc = this_cpu_ptr(&xb_balloon_cpus);
+	u64 start = READ_ONCE(bc->halt_start);
+	u64 now;
+
+	if (!start || READ_ONCE(bc->wake_at))
+		return;
+	now = local_clock();
+	WRITE_ONCE(bc->wake_at, now);
+	if (READ_ONCE(bc->dynamic))
+		current->se.exec_start += now - start;
+}
+
+/**
+ * xb_balloon_task_woken() - a task was woken (sched_wakeup)
+ * @p: the task, already queued on its CPU
+ *
+ * Remember the I/O path: the kernel's ksoftirqd and interrupt threads
+ * always; in dynamic mode any task but the balloon, since the balloon and
+ * the I/O task then share the CFS class and only a wake-up tells them apart
+ * from a CPU-bound task (which never sleeps).
+ *
+ * Context: scheduler, runqueue locked; must be cheap.
+ */
+void xb_balloon_task_woken(struct task_struct *p)
+{
+	struct xb_balloon_cpu *bc = per_cpu_ptr(&xb_balloon_cpus, task_cpu(p));
+
+	if (!READ_ONCE(bc->owner) || p->pid == READ_ONCE(bc->owner_pid))
+		return;
+	if ((p->flags & PF_KTHREAD) &&
+	    (!strncmp(p->comm, "ksoftirqd/", 10) || !strncmp(p->comm, "irq/", 4)))
+		WRITE_ONCE(bc->io_pid, p->pid);
+	else if (READ_ONCE(bc->dynamic))
+		WRITE_ONCE(bc->io_pid, p->pid);
+}
+
+static bool xb_pid_runnable(pid_t pid)
+{
+	struct task_struct *t;
+	bool runnable;
+
+	rcu_read_lock();
+	t = pid_task(find_pid_ns(pid, &init_pid_ns), PIDTYPE_PID);
+	runnable = t && task_is_running(t);
+	rcu_read_unlock();
+	return runnable;
+}
+
+/*
+ * A task of the I/O path woke here: sleep until it has run (it blocks
+ * again) or a bounded time passed, so that even a SCHED_FIFO balloon lets a
+ * CFS ksoftirqd through. Return: true if we gave way.
+ */
+static bool xb_give_way(struct xb_balloon_cpu *bc)
+{
+	pid_t pid = xchg(&bc->io_pid, 0);
+	int i;
+
+	if (!pid || !xb_pid_runnable(pid))
+		return false;
+	for (i = 0; i < XB_GIVE_WAY_MAX_POLLS && xb_pid_runnable(pid); i++)
+		usleep_range(XB_GIVE_WAY_POLL_US, 2 * XB_GIVE_WAY_POLL_US);
+	return true;
+}
+
+/* One halt of the vCPU, bounded by the period's remaining reserve. */
+static bool xb_halt(struct xb_balloon_cpu *bc, u64 needed_ns, u64 *held_ns)
+{
+	u64 start = 0, end;
+	bool halted;
+
+	preempt_disable();
+	hrtimer_start(&bc->budget_timer, ns_to_ktime(needed_ns),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	WRITE_ONCE(bc->wake_at, 0);
+	halted = xb_block_vcpu(&bc->halt_start);
+	if (halted) {
+		start = READ_ONCE(bc->halt_start);
+		end = READ_ONCE(bc->wake_at);
+		*held_ns = (end ?: local_clock()) - start;
+	}
+	WRITE_ONCE(bc->halt_start, 0);
+	hrtimer_try_to_cancel(&bc->budget_timer);
+	preempt_enable();
+	return halted;
+}
+
+static void xb_balloon_out(struct xb_balloon_cpu *bc, struct xb_balloon *arg,
+			   enum xb_balloon_reason reason)
+{
+	arg->reason = reason;
+	arg->mode = READ_ONCE(bc->mode);
+}
+
+/**
+ * xb_balloon_run() - XB_IOC_BALLOON: hold this CPU once
+ * @file: the open file of the balloon thread
+ * @arg: the ioctl argument, copied in
+ *
+ * Return: 0 with @arg filled in, or a negative errno (see the UAPI).
+ */
+int xb_balloon_run(struct file *file, struct xb_balloon *arg)
+{
+	bool dynamic = arg->flags & XB_BALLOON_DYNAMIC;
+	unsigned int cpu = arg->cpu;
+	struct xb_balloon_cpu *bc;
+	unsigned long seq;
+	u64 needed, held = 0;
+	bool wc, switched;
+	int ret;
+
+	if (arg->flags & ~XB_BALLOON_DYNAMIC)
+		return -EOPNOTSUPP;
+	if (arg->__reserved)
+		return -EINVAL;
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu) ||
+	    current->nr_cpus_allowed != 1 ||
+	    !cpumask_test_cpu(cpu, current->cpus_ptr))
+		return -EINVAL;
+
+	ret = xb_attach(file, cpu, dynamic);
+	if (ret)
+		return ret;
+	bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
+	arg->held_ns = 0;
+
+	if (signal_pending(current))
+		return -EINTR;
+
+	if (xb_give_way(bc)) {
+		raw_spin_lock_irq(&bc->lock);
+		bc->stats.yields++;
+		raw_spin_unlock_irq(&bc->lock);
+		xb_balloon_out(bc, arg, XB_BALLOON_YIELD);
+		return 0;
+	}
+
+	raw_spin_lock_irq(&bc->lock);
+	if (xb_sample(bc, cpu, 0))
+		xb_set_mode(bc, cpu, XB_MODE_WC, ktime_get_ns());
+	wc = bc->swc.wc;
+	needed = xb_swc_off_needed(&bc->swc);
+	seq = bc->period_seq;
+	raw_spin_unlock_irq(&bc->lock);
+
+	if (wc) {
+		if (wait_event_interruptible(bc->wq,
+					     READ_ONCE(bc->period_seq) != seq ||
+					     READ_ONCE(bc->owner) != file))
+			return -EINTR;
+		xb_balloon_out(bc, arg, XB_BALLOON_PERIOD);
+		return 0;
+	}
+
+	if (!xb_halt(bc, needed, &held)) {
+		raw_spin_lock_irq(&bc->lock);
+		bc->stats.yields++;
+		raw_spin_unlock_irq(&bc->lock);
+		xb_balloon_out(bc, arg, XB_BALLOON_YIELD);
+		return 0;
+	}
+
+	raw_spin_lock_irq(&bc->lock);
+	bc->reserving = true;
+	bc->stats.halts++;
+	bc->stats.halt_ns += held;
+	switched = xb_sample(bc, cpu, held);
+	if (switched)
+		xb_set_mode(bc, cpu, XB_MODE_WC, ktime_get_ns());
+	raw_spin_unlock_irq(&bc->lock);
+
+	arg->held_ns = held;
+	xb_balloon_out(bc, arg, switched ? XB_BALLOON_RESERVED :
+					    XB_BALLOON_WOKEN);
+	return 0;
+}
+
+void xb_balloon_get_config(struct xb_config *cfg)
+{
+	unsigned int gen;
+
+	xb_cfg_read(&cfg->period_us, &cfg->cap_pm, &gen);
+}
+
+int xb_balloon_set_config(const struct xb_config *cfg)
+{
+	return xb_cfg_write(cfg->flags & XB_CONFIG_PERIOD ? &cfg->period_us : NULL,
+			    cfg->flags & XB_CONFIG_CAP ? &cfg->cap_pm : NULL);
+}
+
+/**
+ * xb_balloon_stats() - counters and state of one CPU
+ * @cpu: a possible CPU
+ * @stats: out; the header fields (size, flags, cpu) are left alone
+ *
+ * Return: 0, or -EINVAL if @cpu is not a possible CPU.
+ */
+int xb_balloon_stats(unsigned int cpu, struct xb_cpu_stats *stats)
+{
+	struct xb_balloon_cpu *bc;
+	struct xb_cpu_stats s;
+	unsigned int period_us, cap_pm, gen;
+
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -EINVAL;
+	bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
+	xb_cfg_read(&period_us, &cap_pm, &gen);
+
+	raw_spin_lock_irq(&bc->lock);
+	xb_set_mode(bc, cpu, bc->mode, ktime_get_ns());	/* fold time */
+	s = bc->stats;
+	s.mode = bc->mode;
+	if (bc->mode == XB_MODE_DETACHED) {
+		s.period_us = period_us;
+		s.cap_pm = cap_pm;
+		s.eff_cap_pm = cap_pm;
+		s.reserve_ns = 0;
+	} else {
+		s.period_us = div_u64(bc->swc.period_ns, NSEC_PER_USEC);
+		s.cap_pm = bc->swc.cap_pm;
+		s.eff_cap_pm = bc->swc.eff_cap_pm;
+		s.reserve_ns = bc->swc.target_off_ns;
+	}
+	raw_spin_unlock_irq(&bc->lock);
+
+	s.size = stats->size;
+	s.flags = stats->flags;
+	s.cpu = stats->cpu;
+	s.__reserved = 0;
+	*stats = s;
+	return 0;
+}
+
+int xb_balloon_init(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct xb_balloon_cpu *bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
+
+		raw_spin_lock_init(&bc->lock);
+		init_waitqueue_head(&bc->wq);
+		hrtimer_setup(&bc->period_timer, xb_period_timer_fn,
+			      CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED);
+		hrtimer_setup(&bc->budget_timer, xb_budget_timer_fn,
+			      CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+		bc->mode = XB_MODE_DETACHED;
+	}
+	return xb_hooks_init();
+}
+
+/* Every file is closed by now (they hold a module reference). */
+void xb_balloon_exit(void)
+{
+	xb_hooks_exit();
+}

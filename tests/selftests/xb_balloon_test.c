@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xb_balloon_test - selftests of the CPU balloon (XB_IOC_BALLOON) and its
+ * semi-work-conserving period timer, run as root inside a guest with
+ * xballoon.ko loaded (XB_MODULE names it, to reload after unload tests).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/xballoon.h>
+
+#include "kselftest_harness.h"
+
+#define XB_DEV "/dev/xballoon"
+#define MS 1000000ULL
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The last online CPU: the tests leave CPU 0 to the harness. */
+static int test_cpu(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN) - 1;
+}
+
+static int set_config(int fd, __u32 flags, __u32 period_us, __u32 cap_pm)
+{
+	struct xb_config cfg = {
+		.size = sizeof(cfg),
+		.flags = flags,
+		.period_us = period_us,
+		.cap_pm = cap_pm,
+	};
+
+	return ioctl(fd, XB_IOC_SET_CONFIG, &cfg);
+}
+
+static int balloon(int fd, int cpu, __u32 flags, struct xb_balloon *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->size = sizeof(*b);
+	b->flags = flags;
+	b->cpu = cpu;
+	return ioctl(fd, XB_IOC_BALLOON, b);
+}
+
+static int cpu_stats(int fd, int cpu, struct xb_cpu_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->cpu = cpu;
+	return ioctl(fd, XB_IOC_CPU_STATS, s);
+}
+
+/* Sum of utime + stime of this thread, in ns, from schedstat. */
+static unsigned long long thread_runtime_ns(void)
+{
+	unsigned long long run = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/thread-self/schedstat");
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &run) != 1)
+		run = 0;
+	fclose(f);
+	return run;
+}
+
+FIXTURE(balloon) {
+	int fd;
+	int cpu;
+};
+
+FIXTURE_SETUP(balloon)
+{
+	self->fd = open(XB_DEV, O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", XB_DEV, strerror(errno));
+	self->cpu = test_cpu();
+	ASSERT_EQ(0, pin_to(self->cpu));
+	/* Cap 50 % of 10 ms: half of every period is reserved. */
+	ASSERT_EQ(0, set_config(self->fd, XB_CONFIG_PERIOD | XB_CONFIG_CAP,
+				10000, 500));
+}
+
+FIXTURE_TEARDOWN(balloon)
+{
+	set_config(self->fd, XB_CONFIG_PERIOD | XB_CONFIG_CAP, 10000, 0);
+	close(self->fd);
+}
+
+TEST_F(balloon, info_announces_the_balloon)
+{
+	struct xb_info info = { .size = sizeof(info) };
+
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_INFO, &info));
+	EXPECT_TRUE(info.features & XB_FEATURE_BALLOON);
+}
+
+TEST_F(balloon, halts_and_returns_on_an_interrupt)
+{
+	struct xb_balloon b;
+	unsigned long long t0 = now_ns(), t1;
+
+	ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
+	t1 = now_ns();
+	/* The first call of a period halts: NWC. */
+	ASSERT_TRUE(b.reason == XB_BALLOON_WOKEN ||
+		    b.reason == XB_BALLOON_RESERVED ||
+		    b.reason == XB_BALLOON_YIELD) TH_LOG("reason %u", b.reason);
+	if (b.reason != XB_BALLOON_YIELD) {
+		EXPECT_LT(0ULL, b.held_ns);
+		/* Ended by an interrupt: at most the period's reserve. */
+		EXPECT_GE(t1 - t0 + MS, b.held_ns);
+		EXPECT_GE(10 * MS, b.held_ns);
+	}
+	EXPECT_NE(XB_MODE_DETACHED, b.mode);
+}
+
+TEST_F(balloon, reserve_met_then_wc_until_the_next_period)
+{
+	struct xb_balloon b;
+	unsigned long long held = 0, t0, t1;
+	int i;
+
+	/* Halt until the period's reserve (5 ms) is met. */
+	for (i = 0; i < 1000; i++) {
+		ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
+		held += b.held_ns;
+		if (b.reason == XB_BALLOON_RESERVED || b.mode == XB_MODE_WC)
+			break;
+	}
+	ASSERT_EQ(XB_MODE_WC, b.mode) TH_LOG("never reached WC");
+
+	/* The next call sleeps to the next period, at most one period. */
+	t0 = now_ns();
+	ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
+	t1 = now_ns();
+	EXPECT_EQ(XB_BALLOON_PERIOD, b.reason);
+	EXPECT_EQ(XB_MODE_NWC, b.mode);
+	EXPECT_GE(10 * MS + 5 * MS, t1 - t0)
+		TH_LOG("WC sleep took %llu us", (t1 - t0) / 1000);
+	EXPECT_EQ(0ULL, b.held_ns);
+}
+
+TEST_F(balloon, reserves_its_share_of_most_periods)
+{
+	struct xb_cpu_stats s0, s1;
+	struct xb_balloon b;
+	unsigned long long end;
+
+	ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s0));
+	end = now_ns() + 500 * MS;
+	while (now_ns() < end)
+		ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s1));
+
+	EXPECT_EQ(500U, s1.cap_pm);
+	EXPECT_EQ(10000U, s1.period_us);
+	/*
+	 * Timer gaps (the host running something else) may have lowered the
+	 * cap in use, never under half: the reserve follows it.
+	 */
+	EXPECT_LE(250U, s1.eff_cap_pm);
+	EXPECT_GE(500U, s1.eff_cap_pm);
+	EXPECT_EQ(10 * MS / 1000 * (1000 - s1.eff_cap_pm), s1.reserve_ns);
+	EXPECT_LT(s0.halts, s1.halts);
+	EXPECT_LE(30ULL, s1.periods - s0.periods);
+	/* Nothing else runs here: the reserve is met in most periods. */
+	EXPECT_LE((s1.periods - s0.periods) * 8,
+		  (s1.periods_reserved - s0.periods_reserved) * 10)
+		TH_LOG("%llu of %llu periods reserved",
+		       s1.periods_reserved - s0.periods_reserved,
+		       s1.periods - s0.periods);
+	EXPECT_LT(0ULL, s1.nwc_ns - s0.nwc_ns);
+	EXPECT_LT(0ULL, s1.wc_ns - s0.wc_ns);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+TEST_F(balloon, a_signal_interrupts_the_wc_sleep)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct xb_balloon b;
+	unsigned long long t0, t1;
+	int i, ret;
+
+	/* A long period, so that WC sleeps long. */
+	ASSERT_EQ(0, set_config(self->fd, XB_CONFIG_PERIOD, 1000000, 0));
+	for (i = 0; i < 100000; i++) {
+		ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
+		if (b.mode == XB_MODE_WC)
+			break;
+	}
+	ASSERT_EQ(XB_MODE_WC, b.mode);
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));	/* no SA_RESTART */
+	ualarm(100000, 0);
+	t0 = now_ns();
+	ret = balloon(self->fd, self->cpu, 0, &b);
+	t1 = now_ns();
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_GT(600 * MS, t1 - t0)
+		TH_LOG("interrupted after %llu ms", (t1 - t0) / MS);
+}
+
+TEST_F(balloon, bad_arguments_are_refused)
+{
+	struct xb_balloon b;
+	cpu_set_t all;
+	int fd2;
+
+	/* Not bound to exactly that CPU. */
+	EXPECT_EQ(-1, balloon(self->fd, self->cpu ? 0 : 1, 0, &b));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, balloon(self->fd, 4096, 0, &b));
+	EXPECT_EQ(EINVAL, errno);
+	CPU_ZERO(&all);
+	CPU_SET(0, &all);
+	CPU_SET(self->cpu, &all);
+	if (self->cpu != 0) {
+		ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+		EXPECT_EQ(-1, balloon(self->fd, self->cpu, 0, &b));
+		EXPECT_EQ(EINVAL, errno);
+		ASSERT_EQ(0, pin_to(self->cpu));
+	}
+	/* Unknown flags, reserved field. */
+	EXPECT_EQ(-1, balloon(self->fd, self->cpu, 1U << 7, &b));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	memset(&b, 0, sizeof(b));
+	b.size = sizeof(b);
+	b.cpu = self->cpu;
+	b.__reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, XB_IOC_BALLOON, &b));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* A second file cannot take a CPU that a balloon holds. */
+	ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
+	fd2 = open(XB_DEV, O_RDWR);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(-1, balloon(fd2, self->cpu, 0, &b));
+	EXPECT_EQ(EBUSY, errno);
+	close(fd2);
+}
+
+TEST_F(balloon, bad_config_values_get_einval_and_change_nothing)
+{
+	struct xb_config cfg = { .size = sizeof(cfg) };
+	static const struct { __u32 flags, period_us, cap_pm; } bad[] = {
+		{ XB_CONFIG_PERIOD, XB_PERIOD_US_MIN - 1, 0 },
+		{ XB_CONFIG_PERIOD, XB_PERIOD_US_MAX + 1, 0 },
+		{ XB_CONFIG_PERIOD, 0, 0 },
+		{ XB_CONFIG_CAP, 10000, XB_CAP_PM_MIN - 1 },
+		{ XB_CONFIG_CAP, 10000, XB_CAP_PM_MAX + 1 },
+		{ XB_CONFIG_PERIOD | XB_CONFIG_CAP, 10000, 5000 },
+		{ 0, 10000, 500 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-1, set_config(self->fd, bad[i].flags,
+					 bad[i].period_us, bad[i].cap_pm));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("case %u", i);
+	}
+	EXPECT_EQ(-1, set_config(self->fd, 1U << 9, 10000, 500));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_GET_CONFIG, &cfg))
+		TH_LOG("GET_CONFIG: %s", strerror(errno));
+	EXPECT_EQ(10000U, cfg.period_us);
+	EXPECT_EQ(500U, cfg.cap_pm);
+	cfg.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, XB_IOC_GET_CONFIG, &cfg));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+
+	/* The module parameters are the same configuration. */
+	{
+		FILE *f = fopen("/sys/module/xballoon/parameters/cap_pm", "w");
+
+		ASSERT_NE(NULL, f);
+		fputs("5000", f);
+		EXPECT_NE(0, fclose(f));	/* the write is refused */
+	}
+	cfg.flags = 0;
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_GET_CONFIG, &cfg));
+	EXPECT_EQ(500U, cfg.cap_pm);
+}
+
+TEST_F(balloon, stats_are_readable_without_the_tool)
+{
+	char line[512];
+	int lines = 0;
+	FILE *f;
+
+	f = fopen("/sys/kernel/debug/xballoon/stats", "r");
+	if (!f) {
+		/* debugfs may not be mounted: mount it, as a user would. */
+		system("mount -t debugfs none /sys/kernel/debug 2>/dev/null");
+		f = fopen("/sys/kernel/debug/xballoon/stats", "r");
+	}
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	fclose(f);
+	/* A header, then one line per possible CPU. */
+	EXPECT_LE(1 + sysconf(_SC_NPROCESSORS_ONLN), lines);
+}
+
+/* A balloon in a child; returns its pid once it holds the CPU. */
+static pid_t spawn_balloon(int cpu, __u32 flags)
+{
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		struct xb_balloon b;
+		int fd = open(XB_DEV, O_RDWR);
+
+		if (fd < 0 || pin_to(cpu) || balloon(fd, cpu, flags, &b))
+			_exit(1);
+		write(pipefd[1], "x", 1);
+		for (;;)
+			balloon(fd, cpu, flags, &b);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &c, 1) != 1) {
+		close(pipefd[0]);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close(pipefd[0]);
+	return pid;
+}
+
+TEST_F(balloon, sigkill_of_the_daemon_detaches_at_once)
+{
+	struct xb_cpu_stats s;
+	pid_t pid;
+	int fd2;
+
+	pin_to(0);
+	pid = spawn_balloon(self->cpu, 0);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s));
+	EXPECT_NE(XB_MODE_DETACHED, s.mode);
+
+	/* While it runs, the module cannot go. */
+	EXPECT_EQ(-1, syscall(__NR_delete_module, "xballoon", O_NONBLOCK));
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY)
+		TH_LOG("delete_module: %s", strerror(errno));
+
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s));
+	EXPECT_EQ(XB_MODE_DETACHED, s.mode);
+
+	/* The CPU is free for the next balloon. */
+	fd2 = open(XB_DEV, O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, pin_to(self->cpu));
+	{
+		struct xb_balloon b;
+
+		EXPECT_EQ(0, balloon(fd2, self->cpu, 0, &b));
+	}
+	close(fd2);
+}
+
+/*
+ * Dynamic mode: a CFS balloon is not charged for its halts, so it keeps
+ * its claim on the CPU; a static (FIFO) balloon is charged as usual.
+ */
+static void measure_charge(struct __test_metadata *_metadata, int fd, int cpu,
+			   __u32 flags, unsigned long long *halted,
+			   unsigned long long *charged)
+{
+	struct xb_balloon b;
+	unsigned long long r0, end;
+
+	*halted = 0;
+	ASSERT_EQ(0, balloon(fd, cpu, flags, &b));
+	r0 = thread_runtime_ns();
+	end = now_ns() + 300 * MS;
+	while (now_ns() < end) {
+		unsigned long long w0 = thread_runtime_ns();
+
+		ASSERT_EQ(0, balloon(fd, cpu, flags, &b));
+		if (b.reason == XB_BALLOON_PERIOD) {
+			/* A WC sleep is not running: take it out. */
+			r0 += thread_runtime_ns() - w0;
+		}
+		*halted += b.held_ns;
+	}
+	*charged = thread_runtime_ns() - r0;
+}
+
+TEST_F(balloon, dynamic_balloon_is_not_charged_for_its_halts)
+{
+	unsigned long long halted, charged;
+
+	measure_charge(_metadata, self->fd, self->cpu, XB_BALLOON_DYNAMIC,
+		       &halted, &charged);
+	TH_LOG("dynamic: halted %llu ms, charged %llu ms", halted / MS,
+	       charged / MS);
+	ASSERT_LT(20 * MS, halted);
+	EXPECT_LT(charged, halted / 2);
+
+	measure_charge(_metadata, self->fd, self->cpu, 0, &halted, &charged);
+	TH_LOG("static: halted %llu ms, charged %llu ms", halted / MS,
+	       charged / MS);
+	ASSERT_LT(20 * MS, halted);
+	EXPECT_GT(charged, halted * 8 / 10);
+}
+
+TEST_HARNESS_MAIN
