@@ -49,6 +49,8 @@ enum {
 	XB_EXIT_USAGE = 64,
 };
 
+#define XB_ABI_HINT "install matching xballoon and xballoonctl versions"
+
 /* Longest --interval: one hour. */
 #define XB_INTERVAL_MAX_MS	3600000UL
 
@@ -75,6 +77,9 @@ static const struct {
 	const char *name;
 } feature_names[] = {
 	{ XB_FEATURE_CPU_STEAL, "cpu-steal" },
+#ifdef XB_FEATURE_BALLOON
+	{ XB_FEATURE_BALLOON, "balloon" },
+#endif
 };
 
 /* Per-CPU sample of XB_IOC_CPU_STEAL. */
@@ -84,7 +89,9 @@ struct xb_sample {
 	struct xb_cpu_steal st;
 };
 
-static void __attribute__((format(printf, 1, 2))) errmsg(const char *fmt, ...)
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+
+static void __printf(1, 2) errmsg(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -117,7 +124,7 @@ static const char *steal_name(unsigned int v, char *buf, size_t len)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [-h|--help] [--version] <command> [options]\n"
+		"Usage: %s [-h|--help] [--version] <command> [options]\n"
 		"\n"
 		"Inspect the xballoon module through " XB_DEVICE " (root only).\n"
 		"\n"
@@ -130,11 +137,11 @@ static void usage(FILE *f)
 		"                                 milliseconds as a percentage of wall time\n"
 		"\n"
 		"exit status: 0 ok, 1 error, 2 module not loaded, 3 permission denied,\n"
-		"             4 ABI mismatch, 64 usage error\n",
+		"             4 ABI mismatch, 64 bad command line\n",
 		prog);
 }
 
-static int usage_error(const char *fmt, ...)
+static int __printf(1, 2) usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -159,7 +166,7 @@ static int report_errno(int err, const char *what)
 	case ENODEV:
 	case ENXIO:
 		if (access(XB_SYSFS_MODULE, F_OK) == 0) {
-			errmsg("%s: %s, although the xballoon module is loaded (is devtmpfs mounted on /dev?)",
+			errmsg("%s: %s, but xballoon is loaded (no devtmpfs?)",
 			       what, strerror(err));
 			return XB_EXIT_ERROR;
 		}
@@ -188,15 +195,16 @@ static int xb_get_info(int fd, struct xb_info *info)
 	info->size = sizeof(*info);
 	if (ioctl(fd, XB_IOC_INFO, info)) {
 		if (errno == ENOTTY) {
-			errmsg("ABI mismatch: the module does not know XB_IOC_INFO; install matching xballoon and xballoonctl versions");
+			errmsg("ABI mismatch: the module lacks XB_IOC_INFO; %s",
+			       XB_ABI_HINT);
 			return XB_EXIT_ABI;
 		}
 		return report_errno(errno, "XB_IOC_INFO");
 	}
 	if (info->abi_version != XB_ABI_VERSION) {
-		errmsg("ABI mismatch: the module speaks ABI %u (version %.*s), this tool ABI %u; install matching xballoon and xballoonctl versions",
+		errmsg("ABI mismatch: module ABI %u (xballoon %.*s), tool ABI %u; %s",
 		       info->abi_version, XB_VERSION_LEN,
-		       info->module_version, XB_ABI_VERSION);
+		       info->module_version, XB_ABI_VERSION, XB_ABI_HINT);
 		return XB_EXIT_ABI;
 	}
 	/* Never trust the kernel to terminate the string for us. */
@@ -541,9 +549,11 @@ static void steal_json(const struct xb_sample *s0, const struct xb_sample *s1,
 		       (unsigned long long)s[i].st.clock_ns);
 		if (s1) {
 			d = steal_delta(&s0[i], &s1[i]);
-			if (d.valid)
-				printf(",\"steal_delta_ns\":%llu,\"wall_delta_ns\":%llu,\"steal_pct\":%.2f",
-				       d.steal_ns, d.wall_ns, d.pct);
+			if (d.valid) {
+				printf(",\"steal_delta_ns\":%llu", d.steal_ns);
+				printf(",\"wall_delta_ns\":%llu", d.wall_ns);
+				printf(",\"steal_pct\":%.2f", d.pct);
+			}
 		}
 		printf("}");
 		sep = ",";
@@ -604,7 +614,7 @@ static int cmd_steal(int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_interval(optarg, &interval))
-				return usage_error("steal: --interval wants milliseconds, 1 to %lu, not '%s'",
+				return usage_error("steal: --interval wants 1 to %lu ms, not '%s'",
 						   XB_INTERVAL_MAX_MS, optarg);
 			break;
 		case 'h':
