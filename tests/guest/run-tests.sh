@@ -4,13 +4,16 @@
 # run-tests.sh - the in-guest test runner (busybox sh), run as root with the
 # payload directory as cwd (XB_PAYLOAD):
 #
-#   xballoon.ko  bin/xb_selftest  bin/xballoonctl  run-tests.sh
+#   xballoon.ko  run-tests.sh  bin/xballoonctl  bin/xb_selftest
+#   bin/xb_*_test (more kselftest binaries, optional)
 #
-# It runs the kselftest binary, then shows `xballoonctl info` and unloads the
-# module. Its stdout is one TAP 13 stream: the harness's results 1..N keep
-# their numbers, this script's own results follow as N+1..N+3, and the one
-# plan says N+3. Everything else becomes "# " diagnostics. Exit status 0 only
-# if every result is "ok".
+# It runs the kselftest binaries, then shows `xballoonctl info` and unloads
+# the module. Its stdout is one TAP 13 stream: the binaries' results,
+# renumbered one after the other, each binary followed by one result of ours
+# (it reported all it planned), then ours for xballoonctl and rmmod, and one
+# plan at the end. The binaries' own plans and everything else become "# "
+# diagnostics. Exit status 0 only if every result is "ok" and every binary
+# exited 0.
 #
 # XB_STEAL_CAP_PCT, when set, is passed on (the hypervisor's cap on this
 # guest; see xb_selftest's steal_under_cap). A guest gets it from its kernel
@@ -24,9 +27,6 @@ XB_CTL=$bin/xballoonctl
 export XB_PAYLOAD XB_MODULE XB_CTL
 [ -n "${XB_STEAL_CAP_PCT:-}" ] && export XB_STEAL_CAP_PCT
 
-# Results this script adds after the harness's.
-own=3
-
 tmp=$(mktemp -d /tmp/xb-run.XXXXXX 2>/dev/null) || tmp=/tmp/xb-run.$$
 mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
@@ -37,48 +37,8 @@ echo "# xballoon selftests on $(uname -r), payload $XB_PAYLOAD"
 
 cd "$XB_PAYLOAD" 2>/dev/null || echo "# cannot cd to $XB_PAYLOAD"
 
-# The harness's stream, merged: its "TAP version" goes (printed above), its
-# plan is replaced by one that counts our results too, stray lines become
-# diagnostics. state: "<planned or -1> <results seen>".
-{
-	if [ -x "$bin/xb_selftest" ]; then
-		"$bin/xb_selftest"
-		echo $? > "$tmp/rc"
-	else
-		echo "$bin/xb_selftest is missing"
-		echo 127 > "$tmp/rc"
-	fi
-} 2>&1 | awk -v own="$own" -v state="$tmp/state" '
-	BEGIN { planned = -1; results = 0 }
-	/^TAP version / { next }
-	/^1\.\.[0-9]+/ && planned < 0 {
-		planned = substr($0, 4) + 0
-		print "1.." planned + own
-		fflush()
-		next
-	}
-	/^(not )?ok [0-9]+/ { results++; print; fflush(); next }
-	/^#/ { print; fflush(); next }
-	/^[ \t]*$/ { next }
-	{ print "# " $0; fflush() }
-	END { print planned, results > state }
-'
-
-rc=127
-[ -r "$tmp/rc" ] && read -r rc < "$tmp/rc"
-planned=-1
-results=0
-[ -r "$tmp/state" ] && read -r planned results < "$tmp/state"
-
-# Our results are numbered after the harness's plan, or after what it
-# printed if it died before planning.
-if [ "$planned" -ge 0 ]; then
-	n=$planned
-else
-	n=$results
-fi
+n=0	# results printed so far
 fail=0
-[ "$rc" = 0 ] || fail=1
 
 result() { # ok|fail description
 	n=$((n + 1))
@@ -90,12 +50,66 @@ result() { # ok|fail description
 	fi
 }
 
-# 1. The harness ran to its end and reported every test it planned.
-if [ "$planned" -ge 1 ] && [ "$results" = "$planned" ] && [ "$rc" -lt 128 ]; then
-	result ok "xb_selftest reported all $planned planned tests (exit $rc)"
-else
-	result fail "xb_selftest reported $results of $planned planned tests (exit $rc)"
-fi
+# Run one kselftest binary and merge its stream into ours: its "TAP
+# version" and plan become diagnostics, its results are renumbered after
+# ours, stray lines become diagnostics. Then one result of our own: the
+# binary reported every test it planned and exited normally.
+run_kselftest() { # path
+	name=${1##*/}
+	rm -f "$tmp/rc" "$tmp/state"
+	echo "# running $name"
+	{
+		if [ -x "$1" ]; then
+			"$1"
+			echo $? > "$tmp/rc"
+		else
+			echo "$1 is missing"
+			echo 127 > "$tmp/rc"
+		fi
+	} 2>&1 | awk -v off="$n" -v name="$name" -v state="$tmp/state" '
+		BEGIN { planned = -1; results = 0 }
+		/^TAP version / { next }
+		/^1\.\.[0-9]+/ && planned < 0 {
+			planned = substr($0, 4) + 0
+			print "# " name ": " $0
+			fflush()
+			next
+		}
+		/^(not )?ok [0-9]+/ {
+			results++
+			match($0, /ok [0-9]+/)
+			num = substr($0, RSTART + 3, RLENGTH - 3) + off
+			print substr($0, 1, RSTART + 2) num substr($0, RSTART + RLENGTH)
+			fflush()
+			next
+		}
+		/^#/ { print; fflush(); next }
+		/^[ \t]*$/ { next }
+		{ print "# " $0; fflush() }
+		END { print planned, results > state }
+	'
+	rc=127
+	[ -r "$tmp/rc" ] && read -r rc < "$tmp/rc"
+	planned=-1
+	results=0
+	[ -r "$tmp/state" ] && read -r planned results < "$tmp/state"
+	n=$((n + results))
+	[ "$rc" = 0 ] || fail=1
+	if [ "$planned" -ge 1 ] && [ "$results" = "$planned" ] &&
+		[ "$rc" -lt 128 ]; then
+		result ok "$name reported all $planned planned tests (exit $rc)"
+	else
+		result fail "$name reported $results of $planned planned tests (exit $rc)"
+	fi
+}
+
+# 1. The selftests: xb_selftest first (it checks loading and unloading),
+# then every other test binary of the payload.
+run_kselftest "$bin/xb_selftest"
+for t in "$bin"/xb_*_test; do
+	[ -e "$t" ] || continue
+	run_kselftest "$t"
+done
 
 # 2. What the module says, for the log.
 "$XB_CTL" info > "$tmp/info" 2>&1
@@ -126,7 +140,9 @@ else
 	result fail "rmmod xballoon"
 fi
 
-# The harness never printed a plan: put ours at the end.
-[ "$planned" -ge 0 ] || echo "1..$n"
+# One plan for the whole stream, at its end (TAP 13 allows it there): the
+# number of results is known only now. A binary that died early shows as
+# its "reported all ... planned tests" result, not as a short plan.
+echo "1..$n"
 
 exit $fail
