@@ -83,11 +83,12 @@ checkpatch: $(CHECKPATCH)
 	cd $(TOP) && $(CHECKPATCH) $(CHECKPATCH_OPTS) -f $(CHECKPATCH_DEFAULT) \
 		--ignore PREFER_DEFINED_ATTRIBUTE_MACRO,EMBEDDED_FUNCTION_NAME,LONG_LINE_STRING
 
+# Static, for the test guests; built under build/user so the tree stays clean.
 tools:
-	$(MAKE) -C $(TOP)/tools STATIC=1
+	$(MAKE) -C $(TOP)/tools STATIC=1 O=$(USER)/tools
 
 selftests:
-	$(MAKE) -C $(TOP)/tests/selftests
+	$(MAKE) -C $(TOP)/tests/selftests O=$(USER)/selftests
 
 # Pure policy code, compiled from the module's own files, under sanitizers.
 UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
@@ -109,7 +110,8 @@ PAYLOAD = $(BUILD)/$(KVER)/payload
 payload: module tools selftests
 	@rm -rf $(PAYLOAD) && mkdir -p $(PAYLOAD)/bin
 	@cp $(KSRC)/module/xballoon.ko $(PAYLOAD)/
-	@cp $(TOP)/tools/xballoonctl $(TOP)/tests/selftests/xb_selftest $(PAYLOAD)/bin/
+	@find $(USER)/tools $(USER)/selftests -maxdepth 1 -type f -perm -u+x \
+		-exec cp {} $(PAYLOAD)/bin/ \;
 	@cp $(TOP)/tests/guest/run-tests.sh $(PAYLOAD)/
 	@echo "payload for $(KVER) in $(PAYLOAD)"
 
@@ -142,7 +144,5 @@ dkms-uninstall:
 
 clean:
 	rm -rf $(BUILD)
-	-$(MAKE) -C $(TOP)/tools clean
-	-$(MAKE) -C $(TOP)/tests/selftests clean
 	rm -f $(TOP)/module/*.o $(TOP)/module/*.ko $(TOP)/module/*.mod* \
 	      $(TOP)/module/.*.cmd $(TOP)/module/Module.symvers $(TOP)/module/modules.order

@@ -278,6 +278,7 @@ TEST_F(balloon, bad_arguments_are_refused)
 TEST_F(balloon, bad_config_values_get_einval_and_change_nothing)
 {
 	struct xb_config cfg = { .size = sizeof(cfg) };
+	FILE *f;
 	static const struct { __u32 flags, period_us, cap_pm; } bad[] = {
 		{ XB_CONFIG_PERIOD, XB_PERIOD_US_MIN - 1, 0 },
 		{ XB_CONFIG_PERIOD, XB_PERIOD_US_MAX + 1, 0 },
@@ -289,7 +290,7 @@ TEST_F(balloon, bad_config_values_get_einval_and_change_nothing)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-1, set_config(self->fd, bad[i].flags,
 					 bad[i].period_us, bad[i].cap_pm));
 		EXPECT_EQ(EINVAL, errno) TH_LOG("case %u", i);
@@ -306,13 +307,10 @@ TEST_F(balloon, bad_config_values_get_einval_and_change_nothing)
 	EXPECT_EQ(EOPNOTSUPP, errno);
 
 	/* The module parameters are the same configuration. */
-	{
-		FILE *f = fopen("/sys/module/xballoon/parameters/cap_pm", "w");
-
-		ASSERT_NE(NULL, f);
-		fputs("5000", f);
-		EXPECT_NE(0, fclose(f));	/* the write is refused */
-	}
+	f = fopen("/sys/module/xballoon/parameters/cap_pm", "w");
+	ASSERT_NE(NULL, f);
+	fputs("5000", f);
+	EXPECT_NE(0, fclose(f));	/* the write is refused */
 	cfg.flags = 0;
 	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_GET_CONFIG, &cfg));
 	EXPECT_EQ(500U, cfg.cap_pm);
@@ -370,6 +368,7 @@ static pid_t spawn_balloon(int cpu, __u32 flags)
 
 TEST_F(balloon, sigkill_of_the_daemon_detaches_at_once)
 {
+	struct xb_balloon b;
 	struct xb_cpu_stats s;
 	pid_t pid;
 	int fd2;
@@ -394,11 +393,7 @@ TEST_F(balloon, sigkill_of_the_daemon_detaches_at_once)
 	fd2 = open(XB_DEV, O_RDWR);
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, pin_to(self->cpu));
-	{
-		struct xb_balloon b;
-
-		EXPECT_EQ(0, balloon(fd2, self->cpu, 0, &b));
-	}
+	EXPECT_EQ(0, balloon(fd2, self->cpu, 0, &b));
 	close(fd2);
 }
 
