@@ -1862,10 +1862,16 @@ FIXTURE_TEARDOWN(xb_ioctl)
 }
 
 /*
+ * The fixture's data type; FIXTURE_DATA(xb_ioctl) spells the same struct,
+ * but checkpatch misreads a macro in a parameter list as a multiplication.
+ */
+#define xb_ioctl_data _test_data_xb_ioctl
+
+/*
  * The valid request with size field @size (struct plus any trailing zeros)
  * at @off in the first page, the rest of the page zero; returns where it is.
  */
-static void *request(FIXTURE_DATA(xb_ioctl) *self,
+static void *request(struct xb_ioctl_data *self,
 		     const struct xb_ioctl_desc *d, size_t off, __u32 size)
 {
 	char *p = self->buf + off;
@@ -1876,7 +1882,7 @@ static void *request(FIXTURE_DATA(xb_ioctl) *self,
 	return p;
 }
 
-static int call(FIXTURE_DATA(xb_ioctl) *self, const struct xb_ioctl_desc *d,
+static int call(struct xb_ioctl_data *self, const struct xb_ioctl_desc *d,
 		void *arg)
 {
 	return do_ioctl(self->fd, d->cmd, arg);
