@@ -148,27 +148,35 @@ TEST_F(balloon, halts_and_returns_on_an_interrupt)
 TEST_F(balloon, reserve_met_then_wc_until_the_next_period)
 {
 	struct xb_balloon b;
-	unsigned long long held = 0, t0, t1;
-	int i;
+	unsigned long long t0, t1;
+	int attempt, i, slept = 0;
 
-	/* Halt until the period's reserve (5 ms) is met. */
-	for (i = 0; i < 1000; i++) {
+	/*
+	 * Halt until the period's reserve (5 ms) is met, then the next call
+	 * must sleep to the next period, at most one period. A period may
+	 * end between the two calls (a slow emulator): then try again.
+	 */
+	for (attempt = 0; attempt < 5 && !slept; attempt++) {
+		for (i = 0; i < 1000; i++) {
+			ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
+			if (b.reason == XB_BALLOON_RESERVED ||
+			    b.mode == XB_MODE_WC)
+				break;
+		}
+		ASSERT_EQ(XB_MODE_WC, b.mode) TH_LOG("never reached WC");
+
+		t0 = now_ns();
 		ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
-		held += b.held_ns;
-		if (b.reason == XB_BALLOON_RESERVED || b.mode == XB_MODE_WC)
-			break;
+		t1 = now_ns();
+		if (b.reason != XB_BALLOON_PERIOD)
+			continue;
+		slept = 1;
+		EXPECT_EQ(XB_MODE_NWC, b.mode);
+		EXPECT_GE(10 * MS + 5 * MS, t1 - t0)
+			TH_LOG("WC sleep took %llu us", (t1 - t0) / 1000);
+		EXPECT_EQ(0ULL, b.held_ns);
 	}
-	ASSERT_EQ(XB_MODE_WC, b.mode) TH_LOG("never reached WC");
-
-	/* The next call sleeps to the next period, at most one period. */
-	t0 = now_ns();
-	ASSERT_EQ(0, balloon(self->fd, self->cpu, 0, &b));
-	t1 = now_ns();
-	EXPECT_EQ(XB_BALLOON_PERIOD, b.reason);
-	EXPECT_EQ(XB_MODE_NWC, b.mode);
-	EXPECT_GE(10 * MS + 5 * MS, t1 - t0)
-		TH_LOG("WC sleep took %llu us", (t1 - t0) / 1000);
-	EXPECT_EQ(0ULL, b.held_ns);
+	EXPECT_TRUE(slept) TH_LOG("no WC sleep in %d attempts", attempt);
 }
 
 TEST_F(balloon, reserves_its_share_of_most_periods)
