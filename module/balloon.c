@@ -30,6 +30,7 @@
  * are touched only on their own CPU: by the balloon with interrupts off and
  * by the interrupt-entry probe.
  */
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/file.h>
@@ -70,6 +71,7 @@
 /**
  * struct xb_balloon_cpu - the balloon of one CPU
  * @lock: guards @swc, the off-CPU baselines and the statistics
+ * @cpu: the CPU this balloon belongs to
  * @swc: the reservation (swc.c)
  * @period_timer: starts each period; runs only while a balloon is attached
  * @budget_timer: ends a halt the moment the period's reserve is met
@@ -93,6 +95,7 @@
  */
 struct xb_balloon_cpu {
 	raw_spinlock_t lock;
+	unsigned int cpu;
 	struct xb_swc swc;
 	struct hrtimer period_timer;
 	struct hrtimer budget_timer;
@@ -117,6 +120,7 @@ struct xb_balloon_cpu {
 
 static DEFINE_PER_CPU(struct xb_balloon_cpu, xb_balloon_cpus);
 static DEFINE_MUTEX(xb_attach_mutex);
+static enum cpuhp_state xb_balloon_hp_state;
 
 /* The configuration every CPU picks up at its next period. */
 static DEFINE_SPINLOCK(xb_cfg_lock);
@@ -280,7 +284,7 @@ static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
 {
 	struct xb_balloon_cpu *bc = container_of(timer, struct xb_balloon_cpu,
 						 period_timer);
-	unsigned int cpu = smp_processor_id();
+	unsigned int cpu = bc->cpu;
 	u64 now = ktime_get_ns();
 	s64 late = now - ktime_to_ns(hrtimer_get_expires(timer));
 	enum hrtimer_restart restart = HRTIMER_NORESTART;
@@ -664,13 +668,31 @@ int xb_balloon_stats(unsigned int cpu, struct xb_cpu_stats *stats)
 	return 0;
 }
 
+/*
+ * A CPU going offline takes its balloon with it: the thread's affinity is
+ * broken (its next call gets EINVAL) and the period timer must not follow
+ * the migrated timers to another CPU.
+ */
+static int xb_balloon_cpu_offline(unsigned int cpu)
+{
+	struct xb_balloon_cpu *bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
+
+	mutex_lock(&xb_attach_mutex);
+	if (bc->owner)
+		xb_detach(bc, cpu);
+	mutex_unlock(&xb_attach_mutex);
+	return 0;
+}
+
 int xb_balloon_init(void)
 {
 	unsigned int cpu;
+	int ret;
 
 	for_each_possible_cpu(cpu) {
 		struct xb_balloon_cpu *bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
 
+		bc->cpu = cpu;
 		raw_spin_lock_init(&bc->lock);
 		init_waitqueue_head(&bc->wq);
 		hrtimer_setup(&bc->period_timer, xb_period_timer_fn,
@@ -679,11 +701,23 @@ int xb_balloon_init(void)
 			      CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 		bc->mode = XB_MODE_DETACHED;
 	}
-	return xb_hooks_init();
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+					"xballoon/balloon:online", NULL,
+					xb_balloon_cpu_offline);
+	if (ret < 0)
+		return ret;
+	xb_balloon_hp_state = ret;
+
+	ret = xb_hooks_init();
+	if (ret)
+		cpuhp_remove_state_nocalls(xb_balloon_hp_state);
+	return ret;
 }
 
 /* Every file is closed by now (they hold a module reference). */
 void xb_balloon_exit(void)
 {
 	xb_hooks_exit();
+	cpuhp_remove_state_nocalls(xb_balloon_hp_state);
 }
