@@ -32,4 +32,27 @@ hrtimer_setup(struct hrtimer *timer,
 }
 #endif
 
+/*
+ * The sched_stat_runtime tracepoint passed the entity's vruntime until 6.8;
+ * a probe's prototype must match the tracepoint's.
+ */
+#ifdef XB_HAVE_STAT_RUNTIME_VRUNTIME
+#define XB_STAT_RUNTIME_ARGS struct task_struct *tsk, u64 runtime, u64 vruntime
+#else
+#define XB_STAT_RUNTIME_ARGS struct task_struct *tsk, u64 runtime
+#endif
+
+/*
+ * EEVDF (6.6) picks by virtual deadline = vruntime + slice; taking time off
+ * vruntime must move the deadline with it, or the slice would grow.
+ */
+#include <linux/sched.h>
+
+static inline void xb_se_shift_deadline(struct sched_entity *se, u64 delta)
+{
+#ifdef XB_HAVE_SE_DEADLINE
+	se->deadline -= delta;
+#endif
+}
+
 #endif /* _XB_COMPAT_H */

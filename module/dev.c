@@ -25,6 +25,7 @@ union xb_ucmd_buffer {
 	struct xb_balloon balloon;
 	struct xb_config config;
 	struct xb_cpu_stats cpu_stats;
+	struct xb_vclock vclock;
 };
 
 /**
@@ -55,7 +56,8 @@ static int xb_ioctl_info(struct file *file, union xb_ucmd_buffer *buf)
 	info->steal_source = xb_steal_source_of(cpumask_first(cpu_online_mask));
 	info->nr_cpus = num_online_cpus();
 	info->nr_cpu_ids = nr_cpu_ids;
-	info->features = XB_FEATURE_CPU_STEAL | XB_FEATURE_BALLOON;
+	info->features = XB_FEATURE_CPU_STEAL | XB_FEATURE_BALLOON |
+			  XB_FEATURE_VCLOCK;
 	strscpy(info->module_version, XB_MODULE_VERSION,
 		sizeof(info->module_version));
 	return 0;
@@ -119,6 +121,11 @@ static int xb_ioctl_cpu_stats(struct file *file, union xb_ucmd_buffer *buf)
 	return xb_balloon_stats(st->cpu, st);
 }
 
+static int xb_ioctl_vclock(struct file *file, union xb_ucmd_buffer *buf)
+{
+	return xb_vclock_ctl(&buf->vclock);
+}
+
 #define XB_IOCTL_OP(_cmd, _ioctl, _fn, _struct, _last)			\
 	[(_cmd) - XB_CMD_BASE] = {					\
 		.size = sizeof(_struct) +				\
@@ -142,6 +149,8 @@ static const struct xb_ioctl_op xb_ioctl_ops[] = {
 		    struct xb_config, __reserved),
 	XB_IOCTL_OP(XB_CMD_CPU_STATS, XB_IOC_CPU_STATS, xb_ioctl_cpu_stats,
 		    struct xb_cpu_stats, yields),
+	XB_IOCTL_OP(XB_CMD_VCLOCK, XB_IOC_VCLOCK, xb_ioctl_vclock,
+		    struct xb_vclock, hook_ns),
 };
 
 static long xb_dev_ioctl(struct file *file, unsigned int cmd,

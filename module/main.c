@@ -23,6 +23,10 @@ static int __init xb_init(void)
 	if (ret)
 		goto err_balloon;
 
+	ret = xb_vclock_init();
+	if (ret)
+		goto err_vclock;
+
 	xb_stats_init();
 
 	ret = xb_dev_init();
@@ -36,6 +40,8 @@ static int __init xb_init(void)
 
 err_dev:
 	xb_stats_exit();
+	xb_vclock_exit();
+err_vclock:
 	xb_balloon_exit();
 err_balloon:
 	xb_steal_exit();
@@ -47,6 +53,7 @@ static void __exit xb_exit(void)
 {
 	xb_dev_exit();
 	xb_stats_exit();
+	xb_vclock_exit();
 	xb_balloon_exit();
 	xb_steal_exit();
 	pr_info("unloaded\n");

@@ -189,11 +189,16 @@ static struct kvm_steal_time *xb_kvm_area_map(void)
 			sizeof(struct kvm_steal_time), MEMREMAP_WB);
 }
 
-/* Where the hypervisor feeds the paravirt steal clock, kcpustat has it. */
+/*
+ * Where the hypervisor feeds the paravirt steal clock, kcpustat has it.
+ * Decided once at load: CPUID traps to the hypervisor, far too slow for
+ * the scheduler hook that asks.
+ */
+static bool xb_kcpustat_fed __read_mostly;
+
 static bool xb_kcpustat_is_fed(void)
 {
-	return xb_hv_is_xen() || xb_kvm_has_steal_time() ||
-	       hypervisor_is_type(X86_HYPER_VMWARE);
+	return xb_kcpustat_fed;
 }
 
 static u64 xb_steal_raw(unsigned int cpu, struct xb_steal_cpu *sc)
@@ -304,6 +309,35 @@ static int xb_steal_cpu_offline(unsigned int cpu)
 }
 
 /**
+ * xb_steal_fast() - a raw steal reading cheap enough for a scheduler hook
+ * @cpu: CPU to read
+ * @raw: out, raw steal of @cpu (ns, monotonic while the source stays)
+ *
+ * The KVM area is read directly; Xen's runstate would cost a hypercall per
+ * scheduler event, so there (and with VMware) the kernel's kcpustat steal,
+ * which the kernel's own steal clock brings up to date at every tick, is
+ * read instead. Lock-free: the caller holds the CPU's runqueue lock, and
+ * the KVM area stays mapped while the CPU is online.
+ *
+ * Context: any, with @cpu online.
+ * Return: false when nothing cheap reports steal on @cpu.
+ */
+bool xb_steal_fast(unsigned int cpu, u64 *raw)
+{
+	struct xb_steal_cpu *sc = per_cpu_ptr(&xb_steal_cpus, cpu);
+	struct kvm_steal_time *kvm_area = READ_ONCE(sc->kvm_area);
+
+	if (kvm_area) {
+		*raw = xb_kvm_area_steal(kvm_area);
+		return true;
+	}
+	if (READ_ONCE(sc->source) == XB_STEAL_NONE || !xb_kcpustat_is_fed())
+		return false;
+	*raw = READ_ONCE(kcpustat_cpu(cpu).cpustat[CPUTIME_STEAL]);
+	return true;
+}
+
+/**
  * xb_steal_read() - steal of a CPU since the module was loaded
  * @cpu: CPU to read
  * @source: out, the source used for @cpu
@@ -353,6 +387,8 @@ int xb_steal_init(void)
 	unsigned int cpu;
 	int ret;
 
+	xb_kcpustat_fed = xb_hv_is_xen() || xb_kvm_has_steal_time() ||
+			  hypervisor_is_type(X86_HYPER_VMWARE);
 	for_each_possible_cpu(cpu)
 		raw_spin_lock_init(&per_cpu_ptr(&xb_steal_cpus, cpu)->lock);
 

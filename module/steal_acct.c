@@ -57,3 +57,57 @@ u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock)
 	acct->total += grant;
 	return acct->total;
 }
+
+/**
+ * xb_steal_slice_take() - how much of a charge was stolen time
+ * @sl: the CPU's hook state
+ * @raw: raw steal of the CPU now
+ * @runtime: run time the scheduler just charged to the running task
+ * @slice_ran: run time charged to it since it was last picked
+ *
+ * The steal since the previous scheduler event fell inside the time just
+ * charged, as far as it fits: a task is never credited more than this
+ * charge, nor more than its current slice (the scheduler measures slices
+ * as sum_exec_runtime - prev_sum_exec_runtime, which must not go
+ * negative). Steal that does not fit was not this task's: dropped.
+ *
+ * Return: nanoseconds to take off the charge.
+ */
+u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
+			u64 slice_ran)
+{
+	u64 steal, take;
+
+	if (!sl->primed || raw < sl->last_raw) {
+		sl->last_raw = raw;
+		sl->primed = true;
+		return 0;
+	}
+	steal = raw - sl->last_raw;
+	sl->last_raw = raw;
+
+	take = steal < runtime ? steal : runtime;
+	return take < slice_ran ? take : slice_ran;
+}
+
+/* The scheduler's fixed-point unit: a nice-0 weight (NICE_0_LOAD, 64-bit). */
+#define XB_NICE_0_SHIFT 20
+
+/**
+ * xb_steal_vruntime() - virtual run time of @take ns for a weight
+ * @take: run time (ns)
+ * @weight: the entity's load weight, scaled (se->load.weight)
+ *
+ * The inverse of what the scheduler added: calc_delta_fair().
+ *
+ * Return: vruntime to subtract.
+ */
+u64 xb_steal_vruntime(u64 take, unsigned long weight)
+{
+	/* A charge of more than 2^40 ns (18 min) would not fit: clamp. */
+	if (take > (1ULL << 40))
+		take = 1ULL << 40;
+	if (!weight)
+		return 0;
+	return (take << XB_NICE_0_SHIFT) / weight;
+}

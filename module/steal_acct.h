@@ -26,4 +26,18 @@ struct xb_steal_acct {
 void xb_steal_acct_init(struct xb_steal_acct *acct, u64 raw, u64 clock);
 u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock);
 
+/**
+ * struct xb_steal_slice - steal seen by the scheduler hook on one CPU
+ * @last_raw: raw steal at the previous scheduler event
+ * @primed: @last_raw holds a reading
+ */
+struct xb_steal_slice {
+	u64 last_raw;
+	bool primed;
+};
+
+u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
+			u64 slice_ran);
+u64 xb_steal_vruntime(u64 take, unsigned long weight);
+
 #endif /* _XB_STEAL_ACCT_H */

@@ -38,6 +38,7 @@ struct xb_offcpu {
 };
 
 bool xb_steal_runstate(unsigned int cpu, struct xb_offcpu *off);
+bool xb_steal_fast(unsigned int cpu, u64 *raw);
 
 /* block.c: halt this vCPU until the next interrupt. */
 bool xb_block_vcpu(u64 *halted);
@@ -59,6 +60,12 @@ int xb_balloon_set_config(const struct xb_config *cfg);
 int xb_balloon_stats(unsigned int cpu, struct xb_cpu_stats *stats);
 void xb_balloon_irq_entry(void);
 void xb_balloon_task_woken(struct task_struct *p);
+
+/* vclock.c: charge tasks only for time their vCPU ran. */
+struct xb_vclock;
+int xb_vclock_init(void);
+void xb_vclock_exit(void);
+int xb_vclock_ctl(struct xb_vclock *vc);
 
 /* stats.c: per-CPU statistics in debugfs. */
 void xb_stats_init(void);

@@ -138,9 +138,11 @@ TEST_F(balloon, halts_and_returns_on_an_interrupt)
 		    b.reason == XB_BALLOON_YIELD) TH_LOG("reason %u", b.reason);
 	if (b.reason != XB_BALLOON_YIELD) {
 		EXPECT_LT(0ULL, b.held_ns);
-		/* Ended by an interrupt: at most the period's reserve. */
-		EXPECT_GE(t1 - t0 + MS, b.held_ns);
-		EXPECT_GE(10 * MS, b.held_ns);
+		/*
+		 * Ended by an interrupt, inside the call. (Not bounded by the
+		 * reserve: a capped vCPU may be parked before it wakes.)
+		 */
+		EXPECT_GE(t1 - t0, b.held_ns);
 	}
 	EXPECT_NE(XB_MODE_DETACHED, b.mode);
 }
@@ -412,51 +414,54 @@ TEST_F(balloon, sigkill_of_the_daemon_detaches_at_once)
 
 /*
  * Dynamic mode: a CFS balloon is not charged for its halts, so it keeps
- * its claim on the CPU; a static (FIFO) balloon is charged as usual.
+ * its claim on the CPU; a static balloon is charged as usual. Over a run,
+ * busy = wall time not spent in WC sleeps; the scheduler charges about
+ * busy (static) or busy - halted (dynamic).
  */
-static void measure_charge(struct __test_metadata *_metadata, int fd, int cpu,
-			   __u32 flags, unsigned long long *halted,
-			   unsigned long long *charged)
-{
-	struct xb_balloon b;
-	unsigned long long r0, end;
+struct charge {
+	unsigned long long halted, charged, busy;
+};
 
-	*halted = 0;
+static void measure_charge(struct __test_metadata *_metadata, int fd, int cpu,
+			   __u32 flags, struct charge *c)
+{
+	unsigned long long r0, t0, end, sleeping = 0;
+	struct xb_balloon b;
+
+	c->halted = 0;
 	ASSERT_EQ(0, balloon(fd, cpu, flags, &b));
 	r0 = thread_runtime_ns();
-	end = now_ns() + 300 * MS;
+	t0 = now_ns();
+	end = t0 + 300 * MS;
 	while (now_ns() < end) {
-		unsigned long long w0 = thread_runtime_ns();
+		unsigned long long w0 = now_ns();
 
 		ASSERT_EQ(0, balloon(fd, cpu, flags, &b));
-		if (b.reason == XB_BALLOON_PERIOD) {
-			/* A WC sleep is not running: take it out. */
-			r0 += thread_runtime_ns() - w0;
-		}
-		*halted += b.held_ns;
+		if (b.reason == XB_BALLOON_PERIOD)
+			sleeping += now_ns() - w0;
+		c->halted += b.held_ns;
 	}
-	*charged = thread_runtime_ns() - r0;
+	c->charged = thread_runtime_ns() - r0;
+	c->busy = now_ns() - t0 - sleeping;
 }
 
 TEST_F(balloon, dynamic_balloon_is_not_charged_for_its_halts)
 {
-	unsigned long long dyn_halted, dyn_charged, st_halted, st_charged;
+	struct charge st, dyn;
 
-	measure_charge(_metadata, self->fd, self->cpu, 0, &st_halted,
-		       &st_charged);
+	measure_charge(_metadata, self->fd, self->cpu, 0, &st);
 	measure_charge(_metadata, self->fd, self->cpu, XB_BALLOON_DYNAMIC,
-		       &dyn_halted, &dyn_charged);
-	TH_LOG("static: halted %llu ms, charged %llu ms", st_halted / MS,
-	       st_charged / MS);
-	TH_LOG("dynamic: halted %llu ms, charged %llu ms", dyn_halted / MS,
-	       dyn_charged / MS);
-	ASSERT_LT(20 * MS, st_halted);
-	ASSERT_LT(20 * MS, dyn_halted);
-	/* Without the flag the scheduler charges the halts as run time... */
-	EXPECT_GT(st_charged, st_halted / 2);
-	/* ...with it, at most half of them, and a third of the static share. */
-	EXPECT_LT(dyn_charged, dyn_halted / 2);
-	EXPECT_LT(dyn_charged * st_halted * 3, st_charged * dyn_halted);
+		       &dyn);
+	TH_LOG("static:  busy %llu ms, halted %llu ms, charged %llu ms",
+	       st.busy / MS, st.halted / MS, st.charged / MS);
+	TH_LOG("dynamic: busy %llu ms, halted %llu ms, charged %llu ms",
+	       dyn.busy / MS, dyn.halted / MS, dyn.charged / MS);
+	ASSERT_LT(20 * MS, st.halted);
+	ASSERT_LT(20 * MS, dyn.halted);
+	/* Without the flag the halts are charged as run time... */
+	EXPECT_GT(st.charged, st.busy - st.halted / 2);
+	/* ...with it, at least half of them are not. */
+	EXPECT_LT(dyn.charged, dyn.busy - dyn.halted / 2);
 }
 
 TEST_HARNESS_MAIN

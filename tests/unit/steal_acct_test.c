@@ -97,4 +97,39 @@ TEST_F(acct, monotonic_under_random_readings)
 	ASSERT_LE(total, clock - start_clock);
 }
 
+TEST(slice_take_primes_then_takes_what_fits)
+{
+	struct xb_steal_slice sl = { 0 };
+
+	/* The first reading only primes. */
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 100 * MS, 4 * MS, 4 * MS));
+	/* 3 ms stolen inside a 4 ms charge: all of it. */
+	EXPECT_EQ(3 * MS, xb_steal_slice_take(&sl, 103 * MS, 4 * MS, 8 * MS));
+	/* 50 ms stolen (a cap park) inside a 4 ms charge: the charge. */
+	EXPECT_EQ(4 * MS, xb_steal_slice_take(&sl, 153 * MS, 4 * MS, 12 * MS));
+	/* Never more than the slice so far. */
+	EXPECT_EQ(1 * MS, xb_steal_slice_take(&sl, 160 * MS, 4 * MS, 1 * MS));
+	/* No new steal: nothing. */
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 160 * MS, 4 * MS, 4 * MS));
+	/* A source that went back rebases, takes nothing. */
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 5 * MS, 4 * MS, 4 * MS));
+	EXPECT_EQ(2 * MS, xb_steal_slice_take(&sl, 7 * MS, 4 * MS, 4 * MS));
+}
+
+TEST(vruntime_inverts_calc_delta_fair)
+{
+	const unsigned long nice0 = 1UL << 20;	/* scale_load(1024) */
+
+	EXPECT_EQ(3 * MS, xb_steal_vruntime(3 * MS, nice0));
+	/* nice -5 (weight 3121) advances vruntime ~3x slower. */
+	EXPECT_EQ((3 * MS << 20) / (3121UL << 10),
+		  xb_steal_vruntime(3 * MS, 3121UL << 10));
+	/* nice 19 (weight 15) ~68x faster. */
+	EXPECT_EQ((3 * MS << 20) / (15UL << 10),
+		  xb_steal_vruntime(3 * MS, 15UL << 10));
+	/* Absurd charges are clamped, not overflowed. */
+	EXPECT_EQ(1ULL << 40, xb_steal_vruntime(~0ULL, nice0));
+	EXPECT_EQ(0ULL, xb_steal_vruntime(MS, 0));
+}
+
 TEST_HARNESS_MAIN

@@ -53,6 +53,7 @@ enum {
 	XB_CMD_GET_CONFIG,
 	XB_CMD_SET_CONFIG,
 	XB_CMD_CPU_STATS,
+	XB_CMD_VCLOCK,
 };
 
 /**
@@ -90,6 +91,7 @@ enum xb_steal_source {
 /* Feature bits reported in xb_info.features */
 #define XB_FEATURE_CPU_STEAL	(1ULL << 0)	/* XB_IOC_CPU_STEAL works */
 #define XB_FEATURE_BALLOON	(1ULL << 1)	/* XB_IOC_BALLOON, config, stats */
+#define XB_FEATURE_VCLOCK	(1ULL << 2)	/* XB_IOC_VCLOCK */
 
 #define XB_VERSION_LEN 32
 
@@ -299,5 +301,49 @@ struct xb_cpu_stats {
 
 #define XB_IOC_CPU_STATS _IOWR(XB_IOCTL_TYPE, XB_CMD_CPU_STATS, \
 			       struct xb_cpu_stats)
+
+/**
+ * enum xb_vclock_state - what the steal-adjusted scheduler clock does
+ * @XB_VCLOCK_OFF: turned off: tasks are charged for stolen time
+ * @XB_VCLOCK_ON: tasks are charged only for time their vCPU ran
+ * @XB_VCLOCK_KERNEL: the kernel subtracts steal itself
+ *	(CONFIG_PARAVIRT_TIME_ACCOUNTING): the module stands down
+ * @XB_VCLOCK_NO_STEAL: wanted, but no CPU has a source cheap enough for
+ *	the scheduler (QEMU TCG, bare metal): nothing to subtract, so the
+ *	scheduler is not hooked at all
+ */
+enum xb_vclock_state {
+	XB_VCLOCK_OFF = 0,
+	XB_VCLOCK_ON = 1,
+	XB_VCLOCK_KERNEL = 2,
+	XB_VCLOCK_NO_STEAL = 3,
+};
+
+/* xb_vclock.flags: apply @enable; without it the call only reads. */
+#define XB_VCLOCK_SET	(1U << 0)
+
+/**
+ * struct xb_vclock - ioctl(XB_IOC_VCLOCK)
+ * @size: sizeof(struct xb_vclock)
+ * @flags: XB_VCLOCK_SET or 0
+ * @enable: in with XB_VCLOCK_SET: 1 on, 0 off; other values: EINVAL
+ * @state: out, enum xb_vclock_state after the call
+ * @uncharged_ns: out, stolen time taken off tasks' charges, all CPUs,
+ *	since load
+ * @events: out, scheduler charges the hook saw
+ * @hook_ns: out, time spent in the hook, sampled on 1 event in 64 and
+ *	scaled, to report its cost
+ */
+struct xb_vclock {
+	__u32 size;
+	__u32 flags;
+	__u32 enable;
+	__u32 state;
+	__aligned_u64 uncharged_ns;
+	__aligned_u64 events;
+	__aligned_u64 hook_ns;
+};
+
+#define XB_IOC_VCLOCK _IOWR(XB_IOCTL_TYPE, XB_CMD_VCLOCK, struct xb_vclock)
 
 #endif /* _UAPI_LINUX_XBALLOON_H */
