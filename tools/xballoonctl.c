@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xballoonctl - inspect the xballoon module through /dev/xballoon.
+ * xballoonctl - inspect and configure the xballoon module through
+ * /dev/xballoon.
  *
  * Copyright (C) 2026 The xballoon authors
  *
@@ -65,6 +66,12 @@ static const char * const hv_names[] = {
 	[XB_HV_XEN_HVM]	= "xen-hvm",
 };
 
+static const char * const mode_names[] = {
+	[XB_MODE_DETACHED]	= "detached",
+	[XB_MODE_NWC]		= "NWC",
+	[XB_MODE_WC]		= "WC",
+};
+
 static const char * const steal_names[] = {
 	[XB_STEAL_NONE]		= "none",
 	[XB_STEAL_XEN_RUNSTATE]	= "xen-runstate",
@@ -121,12 +128,18 @@ static const char *steal_name(unsigned int v, char *buf, size_t len)
 	return enum_name(steal_names, ARRAY_SIZE(steal_names), v, buf, len);
 }
 
+static const char *mode_name(unsigned int v, char *buf, size_t len)
+{
+	return enum_name(mode_names, ARRAY_SIZE(mode_names), v, buf, len);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s [-h|--help] [--version] <command> [options]\n"
 		"\n"
-		"Inspect the xballoon module through " XB_DEVICE " (root only).\n"
+		"Inspect and configure the xballoon module through " XB_DEVICE "\n"
+		"(root only).\n"
 		"\n"
 		"commands:\n"
 		"  info [--json]                  what the module found: ABI and module\n"
@@ -135,10 +148,21 @@ static void usage(FILE *f)
 		"  steal [--json] [--interval MS] steal time of every online CPU; with\n"
 		"                                 --interval, also the steal over MS\n"
 		"                                 milliseconds as a percentage of wall time\n"
+		"  status [--json]                the CPU balloon of every online CPU: mode\n"
+		"                                 (detached, NWC reserving, WC), period, cap\n"
+		"                                 configured and in use, reserve, counters;\n"
+		"                                 and the configuration\n"
+		"  set [--period-us N] [--cap PCT|learn | --cap-pm N]\n"
+		"                                 configure every CPU's reservation from its\n"
+		"                                 next period: the period (%u-%u us), the\n"
+		"                                 vCPU's cap in %% of one CPU (0.1 %% steps)\n"
+		"                                 or in per mille (%u-%u), or learn the cap\n"
+		"                                 from steal (--cap learn, --cap-pm 0)\n"
 		"\n"
 		"exit status: 0 ok, 1 error, 2 module not loaded, 3 permission denied,\n"
 		"             4 ABI mismatch, 64 bad command line\n",
-		prog);
+		prog, XB_PERIOD_US_MIN, XB_PERIOD_US_MAX, XB_CAP_PM_MIN,
+		XB_CAP_PM_MAX);
 }
 
 static int __printf(1, 2) usage_error(const char *fmt, ...)
@@ -661,6 +685,373 @@ out:
 	return ret;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The CPU balloon: status and set */
+
+/* Per-CPU sample of XB_IOC_CPU_STATS. */
+struct xb_stats_sample {
+	unsigned int cpu;
+	bool valid;		/* false: the CPU went offline meanwhile */
+	struct xb_cpu_stats st;
+};
+
+/* The module must have the balloon's ioctls. */
+static int check_balloon(const struct xb_info *info)
+{
+	if (info->features & XB_FEATURE_BALLOON)
+		return XB_EXIT_OK;
+	errmsg("ABI mismatch: this xballoon module (%s) has no CPU balloon; %s",
+	       info->module_version, XB_ABI_HINT);
+	return XB_EXIT_ABI;
+}
+
+/* An ioctl the module should know failed: ENOTTY is an old module. */
+static int balloon_errno(int err, const char *what)
+{
+	if (err == ENOTTY) {
+		errmsg("ABI mismatch: the module lacks %s; %s", what,
+		       XB_ABI_HINT);
+		return XB_EXIT_ABI;
+	}
+	return report_errno(err, what);
+}
+
+static int get_config(int fd, struct xb_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->size = sizeof(*cfg);
+	if (ioctl(fd, XB_IOC_GET_CONFIG, cfg))
+		return balloon_errno(errno, "XB_IOC_GET_CONFIG");
+	return XB_EXIT_OK;
+}
+
+/*
+ * The balloon counters of every online CPU. A CPU that went offline after
+ * the online list was read is still a possible CPU: its counters are read
+ * all the same; EINVAL (not even possible) marks it invalid.
+ */
+static int read_stats(int fd, const struct xb_info *info,
+		      struct xb_stats_sample **sp, int *np)
+{
+	struct xb_stats_sample *s;
+	unsigned int *cpus;
+	int n, i, ret = XB_EXIT_ERROR;
+
+	cpus = calloc(info->nr_cpu_ids ? info->nr_cpu_ids : 1, sizeof(*cpus));
+	if (!cpus) {
+		errmsg("out of memory");
+		return ret;
+	}
+	n = online_cpus(info->nr_cpu_ids, cpus);
+	if (n < 0) {
+		errmsg("cannot read " XB_CPU_ONLINE ": %s", strerror(errno));
+		goto out;
+	}
+	s = calloc(n ? n : 1, sizeof(*s));
+	if (!s) {
+		errmsg("out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		s[i].cpu = cpus[i];
+		s[i].st.size = sizeof(s[i].st);
+		s[i].st.cpu = cpus[i];
+		s[i].valid = true;
+		if (ioctl(fd, XB_IOC_CPU_STATS, &s[i].st) == 0)
+			continue;
+		if (errno == EINVAL) {
+			s[i].valid = false;
+			continue;
+		}
+		ret = balloon_errno(errno, "XB_IOC_CPU_STATS");
+		free(s);
+		goto out;
+	}
+	*sp = s;
+	*np = n;
+	ret = XB_EXIT_OK;
+out:
+	free(cpus);
+	return ret;
+}
+
+static void status_json(const struct xb_config *cfg,
+			const struct xb_stats_sample *s, int n)
+{
+	const struct xb_cpu_stats *st;
+	const char *sep = "";
+	char buf[32];
+	int i;
+
+	printf("{\"config\":{\"period_us\":%u,\"cap_pm\":%u},\"cpus\":[",
+	       cfg->period_us, cfg->cap_pm);
+	for (i = 0; i < n; i++) {
+		if (!s[i].valid)
+			continue;
+		st = &s[i].st;
+		printf("%s{\"cpu\":%u,\"mode\":", sep, s[i].cpu);
+		json_string(mode_name(st->mode, buf, sizeof(buf)));
+		printf(",\"period_us\":%u,\"cap_pm\":%u,\"eff_cap_pm\":%u",
+		       st->period_us, st->cap_pm, st->eff_cap_pm);
+		printf(",\"reserve_ns\":%llu,\"periods\":%llu",
+		       (unsigned long long)st->reserve_ns,
+		       (unsigned long long)st->periods);
+		printf(",\"periods_reserved\":%llu,\"periods_throttled\":%llu",
+		       (unsigned long long)st->periods_reserved,
+		       (unsigned long long)st->periods_throttled);
+		printf(",\"halts\":%llu,\"halt_ns\":%llu",
+		       (unsigned long long)st->halts,
+		       (unsigned long long)st->halt_ns);
+		printf(",\"nwc_ns\":%llu,\"wc_ns\":%llu,\"steal_ns\":%llu",
+		       (unsigned long long)st->nwc_ns,
+		       (unsigned long long)st->wc_ns,
+		       (unsigned long long)st->steal_ns);
+		printf(",\"yields\":%llu}", (unsigned long long)st->yields);
+		sep = ",";
+	}
+	printf("]}\n");
+}
+
+/* A cap in per mille as a percentage; 0 is @zero ("learn", "-"). */
+static const char *cap_str(__u32 pm, const char *zero, char *buf, size_t len)
+{
+	if (!pm)
+		return zero;
+	snprintf(buf, len, "%u.%u %%", pm / 10, pm % 10);
+	return buf;
+}
+
+static void status_human(const struct xb_config *cfg,
+			 const struct xb_stats_sample *s, int n)
+{
+	const struct xb_cpu_stats *st;
+	char buf[32], cap[32], eff[32];
+	int i;
+
+	printf("configuration: period %u us, cap %s\n", cfg->period_us,
+	       cap_str(cfg->cap_pm, "learned from steal", cap, sizeof(cap)));
+	for (i = 0; i < n; i++) {
+		if (!s[i].valid)
+			continue;
+		st = &s[i].st;
+		printf("CPU %u: %s, period %u us, cap %s, in use %s, reserve %.3f ms\n",
+		       s[i].cpu, mode_name(st->mode, buf, sizeof(buf)),
+		       st->period_us,
+		       cap_str(st->cap_pm, "learn", cap, sizeof(cap)),
+		       cap_str(st->eff_cap_pm, "not known yet", eff,
+			       sizeof(eff)),
+		       (double)st->reserve_ns / 1e6);
+		printf("  periods %llu, reserved %llu",
+		       (unsigned long long)st->periods,
+		       (unsigned long long)st->periods_reserved);
+		if (st->periods)
+			printf(" (%.1f %%)", 100.0 *
+			       (double)st->periods_reserved /
+			       (double)st->periods);
+		printf(", throttled %llu\n",
+		       (unsigned long long)st->periods_throttled);
+		printf("  halts %llu (%.3f s), NWC %.3f s, WC %.3f s, steal %.3f s, yields %llu\n",
+		       (unsigned long long)st->halts, (double)st->halt_ns / 1e9,
+		       (double)st->nwc_ns / 1e9, (double)st->wc_ns / 1e9,
+		       (double)st->steal_ns / 1e9,
+		       (unsigned long long)st->yields);
+	}
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct xb_stats_sample *s = NULL;
+	struct xb_config cfg;
+	struct xb_info info;
+	bool json = false;
+	int fd = -1, n, ret, c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return XB_EXIT_OK;
+		default:
+			return usage_error("status: bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("status: unexpected argument '%s'",
+				   argv[optind]);
+
+	ret = xb_open(&fd);
+	if (ret)
+		return ret;
+	ret = xb_get_info(fd, &info);
+	if (!ret)
+		ret = check_balloon(&info);
+	if (!ret)
+		ret = get_config(fd, &cfg);
+	if (!ret)
+		ret = read_stats(fd, &info, &s, &n);
+	close(fd);
+	if (ret)
+		return ret;
+	if (json)
+		status_json(&cfg, s, n);
+	else
+		status_human(&cfg, s, n);
+	free(s);
+	return XB_EXIT_OK;
+}
+
+/* Unsigned decimal number that fits 32 bits: 0, 1 if too big, -1 if bad. */
+static int parse_u32(const char *arg, __u32 *v)
+{
+	unsigned long long n;
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (*end)
+		return -1;
+	if (errno || n > UINT32_MAX)
+		return 1;
+	*v = n;
+	return 0;
+}
+
+/*
+ * --cap: "learn", or a percentage of one CPU with at most 0.1 % resolution,
+ * a "%" allowed after it ("50", "37.5", "50%"). Returns 0 with *@pm set,
+ * 1 if it is a number but no cap (0, finer than 0.1 %, huge), -1 if it is
+ * not a number at all. The range is the module's to check.
+ */
+static int parse_cap(const char *arg, __u32 *pm)
+{
+	unsigned long long v = 0;
+	bool finer = false;
+	const char *p = arg;
+
+	if (!strcmp(arg, "learn")) {
+		*pm = XB_CAP_PM_LEARN;
+		return 0;
+	}
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (v <= UINT32_MAX)
+			v = v * 10 + (*p - '0');
+	v *= 10;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		v += *p++ - '0';
+		for (; *p >= '0' && *p <= '9'; p++)
+			finer |= *p != '0';
+	}
+	if (*p == '%')
+		p++;
+	if (*p)
+		return -1;
+	if (finer || !v || v > UINT32_MAX)
+		return 1;
+	*pm = v;
+	return 0;
+}
+
+static int invalid_config(void)
+{
+	errmsg("invalid value: period must be %u-%u us, cap %u-%u %% (%u-%u per mille) or learn",
+	       XB_PERIOD_US_MIN, XB_PERIOD_US_MAX, XB_CAP_PM_MIN / 10,
+	       XB_CAP_PM_MAX / 10, XB_CAP_PM_MIN, XB_CAP_PM_MAX);
+	return XB_EXIT_ERROR;
+}
+
+static int cmd_set(int argc, char **argv)
+{
+	enum { OPT_PERIOD = 0x100, OPT_CAP, OPT_CAP_PM };
+	static const struct option opts[] = {
+		{ "period-us", required_argument, NULL, OPT_PERIOD },
+		{ "cap", required_argument, NULL, OPT_CAP },
+		{ "cap-pm", required_argument, NULL, OPT_CAP_PM },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct xb_config cfg = { .size = sizeof(cfg) };
+	bool bad_value = false;
+	struct xb_info info;
+	int fd = -1, ret, c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PERIOD:
+			if (cfg.flags & XB_CONFIG_PERIOD)
+				return usage_error("set: give --period-us once");
+			r = parse_u32(optarg, &cfg.period_us);
+			if (r < 0)
+				return usage_error("set: --period-us wants a number of microseconds, not '%s'",
+						   optarg);
+			bad_value |= r > 0;
+			cfg.flags |= XB_CONFIG_PERIOD;
+			break;
+		case OPT_CAP:
+		case OPT_CAP_PM:
+			if (cfg.flags & XB_CONFIG_CAP)
+				return usage_error("set: give the cap once: --cap or --cap-pm");
+			if (c == OPT_CAP)
+				r = parse_cap(optarg, &cfg.cap_pm);
+			else
+				r = parse_u32(optarg, &cfg.cap_pm);
+			if (r < 0)
+				return usage_error("set: %s wants %s, not '%s'",
+						   c == OPT_CAP ? "--cap" : "--cap-pm",
+						   c == OPT_CAP ?
+						   "a percentage of one CPU or learn" :
+						   "a number of per mille of one CPU",
+						   optarg);
+			bad_value |= r > 0;
+			cfg.flags |= XB_CONFIG_CAP;
+			break;
+		case 'h':
+			usage(stdout);
+			return XB_EXIT_OK;
+		default:
+			return usage_error("set: bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("set: unexpected argument '%s'",
+				   argv[optind]);
+	if (!cfg.flags)
+		return usage_error("set: nothing to set: give --period-us, --cap or --cap-pm");
+	if (bad_value)
+		return invalid_config();
+
+	ret = xb_open(&fd);
+	if (ret)
+		return ret;
+	ret = xb_get_info(fd, &info);
+	if (!ret)
+		ret = check_balloon(&info);
+	if (!ret && ioctl(fd, XB_IOC_SET_CONFIG, &cfg)) {
+		if (errno == EINVAL)
+			ret = invalid_config();
+		else
+			ret = balloon_errno(errno, "XB_IOC_SET_CONFIG");
+	}
+	close(fd);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -674,6 +1065,8 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "info", cmd_info },
 		{ "steal", cmd_steal },
+		{ "status", cmd_status },
+		{ "set", cmd_set },
 	};
 	unsigned int i;
 	int c, ret;
