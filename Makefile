@@ -97,6 +97,7 @@ UNIT_TESTS := $(patsubst $(TOP)/tests/unit/%.c,$(USER)/unit/%, \
 		$(wildcard $(TOP)/tests/unit/*_test.c))
 $(USER)/unit/steal_acct_test: $(TOP)/module/steal_acct.c
 $(USER)/unit/swc_test: $(TOP)/module/swc.c
+$(USER)/unit/credit_policy_test: $(TOP)/module/credit_policy.c
 $(USER)/unit/%_test: $(TOP)/tests/unit/%_test.c $(TOP)/module/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(filter %.c,$(filter-out $<,$^))

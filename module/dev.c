@@ -26,6 +26,7 @@ union xb_ucmd_buffer {
 	struct xb_config config;
 	struct xb_cpu_stats cpu_stats;
 	struct xb_vclock vclock;
+	struct xb_credit credit;
 };
 
 /**
@@ -57,7 +58,7 @@ static int xb_ioctl_info(struct file *file, union xb_ucmd_buffer *buf)
 	info->nr_cpus = num_online_cpus();
 	info->nr_cpu_ids = nr_cpu_ids;
 	info->features = XB_FEATURE_CPU_STEAL | XB_FEATURE_BALLOON |
-			  XB_FEATURE_VCLOCK;
+			  XB_FEATURE_VCLOCK | XB_FEATURE_CREDIT;
 	strscpy(info->module_version, XB_MODULE_VERSION,
 		sizeof(info->module_version));
 	return 0;
@@ -126,6 +127,11 @@ static int xb_ioctl_vclock(struct file *file, union xb_ucmd_buffer *buf)
 	return xb_vclock_ctl(&buf->vclock);
 }
 
+static int xb_ioctl_credit(struct file *file, union xb_ucmd_buffer *buf)
+{
+	return xb_credit_ctl(&buf->credit);
+}
+
 #define XB_IOCTL_OP(_cmd, _ioctl, _fn, _struct, _last)			\
 	[(_cmd) - XB_CMD_BASE] = {					\
 		.size = sizeof(_struct) +				\
@@ -151,6 +157,8 @@ static const struct xb_ioctl_op xb_ioctl_ops[] = {
 		    struct xb_cpu_stats, yields),
 	XB_IOCTL_OP(XB_CMD_VCLOCK, XB_IOC_VCLOCK, xb_ioctl_vclock,
 		    struct xb_vclock, hook_ns),
+	XB_IOCTL_OP(XB_CMD_CREDIT, XB_IOC_CREDIT, xb_ioctl_credit,
+		    struct xb_credit, credited_ns),
 };
 
 static long xb_dev_ioctl(struct file *file, unsigned int cmd,

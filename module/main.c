@@ -27,6 +27,7 @@ static int __init xb_init(void)
 	if (ret)
 		goto err_vclock;
 
+	xb_credit_init();
 	xb_stats_init();
 
 	ret = xb_dev_init();
@@ -40,6 +41,7 @@ static int __init xb_init(void)
 
 err_dev:
 	xb_stats_exit();
+	xb_credit_exit();
 	xb_vclock_exit();
 err_vclock:
 	xb_balloon_exit();
@@ -53,6 +55,7 @@ static void __exit xb_exit(void)
 {
 	xb_dev_exit();
 	xb_stats_exit();
+	xb_credit_exit();
 	xb_vclock_exit();
 	xb_balloon_exit();
 	xb_steal_exit();

@@ -67,6 +67,12 @@ int xb_vclock_init(void);
 void xb_vclock_exit(void);
 int xb_vclock_ctl(struct xb_vclock *vc);
 
+/* credit.c: fair credit for chosen I/O tasks. */
+struct xb_credit;
+void xb_credit_init(void);
+void xb_credit_exit(void);
+int xb_credit_ctl(struct xb_credit *arg);
+
 /* stats.c: per-CPU statistics in debugfs. */
 void xb_stats_init(void);
 void xb_stats_exit(void);

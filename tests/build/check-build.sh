@@ -22,7 +22,7 @@ tap_step() {
 	local name=$1 log=$2
 	shift 2
 	n=$((n + 1))
-	if "$@" >"$log" 2>&1 && ! grep -qE '(warning|error):' "$log"; then
+	if "$@" >"$log" 2>&1 && ! grep -qiE '(warning|error):' "$log"; then
 		echo "ok $n - $name"
 	else
 		echo "not ok $n - $name"

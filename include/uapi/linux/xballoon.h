@@ -38,6 +38,10 @@
  *  - EBUSY: XB_IOC_BALLOON on a CPU whose balloon another open file of
  *    /dev/xballoon holds.
  *  - EINTR: a signal interrupted XB_IOC_BALLOON; nothing is held.
+ *  - ESRCH: XB_IOC_CREDIT adding a pid that names no task.
+ *  - EEXIST: XB_IOC_CREDIT adding an entry that is already in the set.
+ *  - ENOENT: XB_IOC_CREDIT removing or reading an entry that is not there.
+ *  - ENOSPC: XB_IOC_CREDIT adding to a full set (XB_CREDIT_MAX entries).
  */
 
 /* ABI version reported by XB_IOC_INFO; bumped only on incompatible change. */
@@ -54,6 +58,7 @@ enum {
 	XB_CMD_SET_CONFIG,
 	XB_CMD_CPU_STATS,
 	XB_CMD_VCLOCK,
+	XB_CMD_CREDIT,
 };
 
 /**
@@ -92,6 +97,7 @@ enum xb_steal_source {
 #define XB_FEATURE_CPU_STEAL	(1ULL << 0)	/* XB_IOC_CPU_STEAL works */
 #define XB_FEATURE_BALLOON	(1ULL << 1)	/* XB_IOC_BALLOON, config, stats */
 #define XB_FEATURE_VCLOCK	(1ULL << 2)	/* XB_IOC_VCLOCK */
+#define XB_FEATURE_CREDIT	(1ULL << 3)	/* XB_IOC_CREDIT */
 
 #define XB_VERSION_LEN 32
 
@@ -345,5 +351,61 @@ struct xb_vclock {
 };
 
 #define XB_IOC_VCLOCK _IOWR(XB_IOCTL_TYPE, XB_CMD_VCLOCK, struct xb_vclock)
+
+/**
+ * enum xb_credit_op - what XB_IOC_CREDIT does with the fair-credit set
+ * @XB_CREDIT_ADD_PID: add the task (thread or process) @pid
+ * @XB_CREDIT_DEL_PID: remove @pid
+ * @XB_CREDIT_ADD_COMM: add every task whose command name is @comm
+ * @XB_CREDIT_DEL_COMM: remove @comm
+ * @XB_CREDIT_GET: read entry number @index into @pid or @comm
+ * @XB_CREDIT_CLEAR: empty the set
+ */
+enum xb_credit_op {
+	XB_CREDIT_ADD_PID = 1,
+	XB_CREDIT_DEL_PID = 2,
+	XB_CREDIT_ADD_COMM = 3,
+	XB_CREDIT_DEL_COMM = 4,
+	XB_CREDIT_GET = 5,
+	XB_CREDIT_CLEAR = 6,
+};
+
+#define XB_CREDIT_MAX	64
+#define XB_COMM_LEN	16	/* TASK_COMM_LEN, NUL included */
+
+/**
+ * struct xb_credit - ioctl(XB_IOC_CREDIT): the fair-credit set
+ * @size: sizeof(struct xb_credit)
+ * @flags: must be 0
+ * @op: enum xb_credit_op
+ * @pid: in for the *_PID ops (a pid in the caller's pid namespace); out for
+ *	GET (0 if the entry is a command name)
+ * @index: in for GET: 0 to @nr_entries - 1
+ * @nr_entries: out, entries in the set after the call
+ * @comm: in for the *_COMM ops: 1 to 15 printable characters, NUL
+ *	terminated, no '/'; out for GET (empty if the entry is a pid)
+ * @restored: out, wake-ups of set members whose credit was restored
+ * @credited_ns: out, virtual run time given back in all
+ *
+ * Tasks in the set keep the vruntime credit they earned while sleeping
+ * instead of being re-placed near the runqueue's minimum on wake-up, up to
+ * the module parameter credit_max_us below it, so that a light I/O task
+ * cannot monopolise the CPU. Needs the kernel's schedstats on
+ * (sysctl kernel.sched_schedstats=1): the restore point is the wake-up's
+ * sched_stat_sleep event. Bad values get EINVAL; see the errno list.
+ */
+struct xb_credit {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 pid;
+	__u32 index;
+	__u32 nr_entries;
+	char comm[XB_COMM_LEN];
+	__aligned_u64 restored;
+	__aligned_u64 credited_ns;
+};
+
+#define XB_IOC_CREDIT _IOWR(XB_IOCTL_TYPE, XB_CMD_CREDIT, struct xb_credit)
 
 #endif /* _UAPI_LINUX_XBALLOON_H */
