@@ -1,0 +1,289 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest.sh - the guest side of the xballoon benchmark. bench/run.sh puts it
+# in the payload as run-tests.sh; tests/vm's /init runs it with its stdout
+# on ttyS1, a file the host reads while the VM runs (tap.log).
+#
+# The host drives: this script only does what it is told, one command at a
+# time, received as a UDP datagram by `udpecho --once` on the control port
+# (the datagram's echo is the acknowledgement):
+#
+#   <id> calib seconds=S     run the hog alone for S s (the host lifts its
+#                            cap first) and report its iteration rate
+#   <id> run case=NAME server=other|fifo:PRIO hog=none|other|batch|idle
+#            balloon=off|static|dynamic tool=xballoond|xbloop
+#            hog_quota=none|QUOTA/PERIOD cap_pm=N xb_period_us=N
+#                            set the case up, report READY, serve until the
+#                            client's STOP, tear down, report RESULT
+#   <id> end                 finish (the VM powers off)
+#
+# Reports are TAP comment lines, so that tests/vm/run.sh's TAP stays valid:
+#   # XB-BENCH-UP kver=... (once the network is up)
+#   # XB-BENCH-CALIB id=N iters=... wall_ns=... cpu_ns=...
+#   # XB-BENCH-READY id=N case=NAME
+#   # XB-BENCH-RESULT id=N case=NAME key=value ...
+# plus one "ok"/"not ok" per command and the plan at the end. A command
+# whose id is not above the last one is a retransmission: ignored.
+#
+# Environment (from the kernel command line, via tests/vm's XB_VM_APPEND):
+# XB_BENCH_GUEST_IP, XB_BENCH_HOST_IP, XB_BENCH_HOST_MAC, XB_BENCH_PORT,
+# XB_BENCH_CTL_PORT.
+set -u
+
+P=${XB_PAYLOAD:-/xb}
+bin=$P/bin
+gip=${XB_BENCH_GUEST_IP:-10.77.0.2}
+hip=${XB_BENCH_HOST_IP:-10.77.0.1}
+hmac=${XB_BENCH_HOST_MAC:-}
+port=${XB_BENCH_PORT:-7000}
+cport=${XB_BENCH_CTL_PORT:-7001}
+stats=/sys/kernel/debug/xballoon/stats
+cg=/sys/fs/cgroup
+tmp=/tmp/xb-bench
+mkdir -p "$tmp"
+
+n=0
+fail=0
+say() {
+	echo "# XB-BENCH-$*"
+}
+result() { # ok|fail description
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fail=1
+	fi
+}
+diag() { # file
+	[ -s "$1" ] && sed 's/^/#   /' "$1"
+}
+
+echo "TAP version 13"
+
+# --- network: the host's tap is the only link ------------------------------
+
+ifc=
+for d in /sys/class/net/*; do
+	[ "${d##*/}" = lo ] || { ifc=${d##*/}; break; }
+done
+if [ -z "$ifc" ]; then
+	say "UP error=no-nic"
+	result fail "network: no NIC (virtio_net not loaded?)"
+	echo "1..$n"
+	exit 1
+fi
+ip link set "$ifc" up
+ip addr add "$gip/24" dev "$ifc"
+# A permanent neighbour entry: no ARP exchange can ever delay a reply
+# (busybox ip has no "neigh replace"; arp -s makes a permanent one).
+if [ -n "$hmac" ] && ! arp -i "$ifc" -s "$hip" "$hmac"; then
+	echo "# arp -s $hip $hmac failed; ARP will do"
+fi
+say "UP kver=$(uname -r) cpus=$(nproc) nic=$ifc ip=$gip" \
+	"rt_runtime_us=$(cat /proc/sys/kernel/sched_rt_runtime_us)"
+
+# --- the commands ----------------------------------------------------------
+
+# Parse "key=value" words into variables k_<key>.
+parse_kv() {
+	for kv; do
+		case $kv in
+		*=*)
+			k=${kv%%=*}
+			case $k in
+			*[!a-z0-9_]*) continue ;;
+			esac
+			eval "k_$k=\${kv#*=}"
+			;;
+		esac
+	done
+}
+
+calib() { # id
+	k_seconds=3
+	parse_kv "$@"
+	if "$bin/hog" --duration "$k_seconds" > "$tmp/calib.out" 2>&1; then
+		say "CALIB id=$1 $(cat "$tmp/calib.out")"
+		result ok "calibration: hog alone for ${k_seconds}s"
+	else
+		diag "$tmp/calib.out"
+		say "CALIB id=$1 error=hog"
+		result fail "calibration"
+	fi
+}
+
+# The balloon's debugfs line of CPU 0, as PREFIX<column>=<value> words,
+# from one of udpecho's snapshot files.
+xb_stats_kv() { # prefix file
+	[ -r "$2" ] || return 0
+	awk -v pre="$1" '
+	/^@@ / { on = ($2 ~ /xballoon\/stats$/); hdr = 0; next }
+	on && $1 == "cpu" { for (i = 1; i <= NF; i++) name[i] = $i; hdr = 1; next }
+	on && hdr && $1 == "0" {
+		for (i = 2; i <= NF; i++)
+			printf " %s%s=%s", pre, name[i], $i
+	}' "$2"
+}
+
+# Stop a background process and reap it; its exit status is in $?.
+stop() { # pid
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2> /dev/null
+	wait "$1"
+}
+
+# Stop the balloon daemon: SIGTERM, and SIGKILL if it is still there after
+# 10 s (closing the device detaches it all the same). Sets $why if so.
+stop_balloon() { # pid
+	kill -TERM "$1" 2> /dev/null
+	i=0
+	while kill -0 "$1" 2> /dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2> /dev/null; then
+		why="${why:+$why; }$k_tool still running 10 s after SIGTERM, killed"
+		kill -KILL "$1" 2> /dev/null
+		wait "$1"
+		return 0
+	fi
+	wait "$1"
+	brc=$?
+	[ "$brc" = 0 ] || why="${why:+$why; }$k_tool exit $brc"
+}
+
+run_case() { # id key=value...
+	id=$1
+	shift
+	k_case=? k_server=other k_hog=none k_balloon=off k_hog_quota=none
+	k_cap_pm=500 k_xb_period_us=10000 k_tool=xbloop
+	parse_kv "$@"
+	c=$k_case
+	rm -f "$tmp"/*
+	why=
+	bpid= hpid= epid=
+	extra=
+
+	if [ "$k_balloon" != off ]; then
+		if ! insmod "$P/xballoon.ko" cap_pm="$k_cap_pm" \
+			period_us="$k_xb_period_us" > "$tmp/insmod" 2>&1; then
+			why="insmod failed: $(cat "$tmp/insmod")"
+		else
+			"$bin/$k_tool" --mode "$k_balloon" > "$tmp/balloon.out" 2>&1 &
+			bpid=$!
+			extra="$extra --watch balloon=$bpid --snap $stats"
+		fi
+	fi
+	if [ -z "$why" ] && [ "$k_hog" != none ]; then
+		"$bin/hog" --policy "$k_hog" --counter "$tmp/hog.cnt" \
+			> "$tmp/hog.out" 2>&1 &
+		hpid=$!
+		extra="$extra --watch hog=$hpid --counter $tmp/hog.cnt"
+		if [ "$k_hog_quota" != none ]; then
+			# The guest's own cgroup v2 CPU controller; the server
+			# stays in the root group.
+			grep -q " $cg cgroup2 " /proc/mounts ||
+				mount -t cgroup2 none "$cg"
+			echo +cpu > "$cg/cgroup.subtree_control"
+			mkdir -p "$cg/xbhog"
+			echo "${k_hog_quota%/*} ${k_hog_quota#*/}" > "$cg/xbhog/cpu.max"
+			echo "$hpid" > "$cg/xbhog/cgroup.procs" ||
+				why="cannot move the hog into $cg/xbhog"
+		fi
+	fi
+	case $k_server in
+	fifo:* | rr:*) spol=${k_server%%:*} sprio=${k_server#*:} ;;
+	*) spol=$k_server sprio=0 ;;
+	esac
+	if [ -z "$why" ]; then
+		# shellcheck disable=SC2086 # $extra: option words
+		"$bin/udpecho" --port "$port" --policy "$spol" --prio "$sprio" \
+			--out "$tmp/echo" --max-wait 120 $extra \
+			> "$tmp/echo.out" 2>&1 &
+		epid=$!
+		i=0
+		while ! grep -q '^listening' "$tmp/echo.out" 2> /dev/null; do
+			i=$((i + 1))
+			if [ $i -gt 100 ] || ! kill -0 "$epid" 2> /dev/null; then
+				why="udpecho did not start: $(cat "$tmp/echo.out")"
+				break
+			fi
+			sleep 0.1
+		done
+	fi
+
+	if [ -z "$why" ]; then
+		# Let the balloon attach and the hog get going before the load.
+		sleep 1
+		say "READY id=$id case=$c"
+		wait "$epid"
+		erc=$?
+		[ "$erc" = 0 ] || why="udpecho exit $erc (no measured window)"
+	else
+		say "READY id=$id case=$c error=setup"
+		stop "$epid"
+	fi
+
+	stop "$hpid"
+	hog_out=$(cat "$tmp/hog.out" 2> /dev/null)
+	[ -z "$bpid" ] || stop_balloon "$bpid"
+	if [ "$k_balloon" != off ] && [ -d /sys/module/xballoon ]; then
+		rmmod xballoon > "$tmp/rmmod" 2>&1 ||
+			why="${why:+$why; }rmmod: $(cat "$tmp/rmmod")"
+	fi
+	if [ -d "$cg/xbhog" ]; then
+		rmdir "$cg/xbhog"
+		echo -cpu > "$cg/cgroup.subtree_control"
+	fi
+
+	kv=$(tr '\n' ' ' < "$tmp/echo.result" 2> /dev/null)
+	kv="$kv$(xb_stats_kv xbb_ "$tmp/echo.mark")$(xb_stats_kv xba_ "$tmp/echo.end")"
+	[ -n "$bpid" ] && kv="$kv balloon_tool=$k_tool"
+	# "iters=N wall_ns=W cpu_ns=C" of the whole hog run, prefixed.
+	for w in $hog_out; do
+		case $w in
+		*=*) kv="$kv hog_total_$w" ;;
+		esac
+	done
+	[ -n "$why" ] && kv="$kv error=$(echo "$why" | tr -c 'A-Za-z0-9_.:/-' _)"
+	say "RESULT id=$id case=$c $kv"
+	if [ -z "$why" ]; then
+		result ok "case $c"
+	else
+		result fail "case $c: $why"
+		diag "$tmp/balloon.out"
+		diag "$tmp/echo.out"
+	fi
+}
+
+last=0
+while :; do
+	# 15 minutes without a command: the host is gone, stop.
+	if ! line=$("$bin/udpecho" --once --port "$cport" --max-wait 900); then
+		result fail "no command from the host for 15 minutes"
+		break
+	fi
+	# shellcheck disable=SC2086 # split the command into words
+	set -- $line
+	[ $# -ge 2 ] || continue
+	case $1 in
+	'' | *[!0-9]*) continue ;;
+	esac
+	[ "$1" -gt "$last" ] || continue
+	last=$1
+	id=$1
+	verb=$2
+	shift 2
+	case $verb in
+	calib) calib "$id" "$@" ;;
+	run) run_case "$id" "$@" ;;
+	end) break ;;
+	*) result fail "unknown command $verb" ;;
+	esac
+done
+
+echo "1..$n"
+exit $fail

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hog - the CPU-bound task of the xballoon benchmark.
+ *
+ *   hog [--policy other|batch|idle] [--nice N] [--counter FILE] [--duration S]
+ *
+ * Spins on a fixed chunk of arithmetic and counts the chunks. The count is
+ * the honest measure of the CPU the hog really got: under a host cap with
+ * no steal clock the guest charges throttled time to whatever task ran, so
+ * the hog's utime+stime over-states its share, while the number of chunks
+ * done per second, against the rate of an uncapped calibration run in the
+ * same guest, is its share of a real CPU.
+ *
+ * --counter FILE keeps the running count in a shared mapping of FILE (a
+ * native u64 at offset 0), for udpecho to read at the ends of the measured
+ * window. On SIGTERM/SIGINT, or after --duration seconds, it prints
+ * "iters=N wall_ns=W cpu_ns=C" and exits.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NSEC_PER_SEC	1000000000LL
+/* About 50-100 us per chunk under QEMU TCG: fine-grained, cheap to count. */
+#define CHUNK		20000
+
+static volatile sig_atomic_t stop;
+/* Volatile: the work must happen, and its result must go somewhere. */
+static volatile uint64_t sink;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* A dependent chain of multiplies: the compiler cannot fold it away. */
+static void chunk(void)
+{
+	uint64_t x = sink;
+	int i;
+
+	for (i = 0; i < CHUNK; i++)
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	sink = x;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: hog [--policy other|batch|idle] [--nice N] [--counter FILE] [--duration S]\n");
+	exit(64);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "policy", required_argument, NULL, 'P' },
+		{ "nice", required_argument, NULL, 'n' },
+		{ "counter", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sched_param sp = { 0 };
+	const char *policy = "other", *counter_file = NULL;
+	static uint64_t local_count;
+	uint64_t *count = &local_count;
+	int64_t t0, c0, until = 0;
+	double duration = 0;
+	int nice = 0, pol, c, fd;
+	struct sigaction sa;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			policy = optarg;
+			break;
+		case 'n':
+			nice = atoi(optarg);
+			break;
+		case 'c':
+			counter_file = optarg;
+			break;
+		case 'd':
+			duration = atof(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (!strcmp(policy, "other"))
+		pol = SCHED_OTHER;
+	else if (!strcmp(policy, "batch"))
+		pol = SCHED_BATCH;
+	else if (!strcmp(policy, "idle"))
+		pol = SCHED_IDLE;
+	else
+		usage();
+	if (sched_setscheduler(0, pol, &sp)) {
+		perror("hog: sched_setscheduler");
+		return 1;
+	}
+	if (nice && setpriority(PRIO_PROCESS, 0, nice)) {
+		perror("hog: setpriority");
+		return 1;
+	}
+	if (counter_file) {
+		fd = open(counter_file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || ftruncate(fd, sizeof(uint64_t))) {
+			perror(counter_file);
+			return 1;
+		}
+		count = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			     MAP_SHARED, fd, 0);
+		if (count == MAP_FAILED) {
+			perror("hog: mmap");
+			return 1;
+		}
+		close(fd);
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	if (duration > 0)
+		until = t0 + (int64_t)(duration * NSEC_PER_SEC);
+	while (!stop) {
+		chunk();
+		__atomic_store_n(count, *count + 1, __ATOMIC_RELAXED);
+		/* A clock read per chunk only when timed: it costs. */
+		if (until && clock_ns(CLOCK_MONOTONIC) >= until)
+			break;
+	}
+	printf("iters=%llu wall_ns=%lld cpu_ns=%lld\n",
+	       (unsigned long long)*count,
+	       (long long)(clock_ns(CLOCK_MONOTONIC) - t0),
+	       (long long)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0));
+	return 0;
+}
