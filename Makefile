@@ -28,7 +28,7 @@ all: module
 help:
 	@echo "make [KVER=<release>]   build xballoon.ko (default: running kernel)"
 	@echo "make modules-all        build for every kernel with headers installed"
-	@echo "make tools              build tools/xballoonctl"
+	@echo "make tools              build xballoonctl and xballoond (static, build/user/tools)"
 	@echo "make unit               run the user-space unit tests (ASan/UBSan)"
 	@echo "make sparse             sparse-check the module for KVER"
 	@echo "make checkpatch         run the kernel's checkpatch.pl on our sources"
