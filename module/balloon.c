@@ -32,9 +32,9 @@
  */
 #include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
-#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -69,9 +69,8 @@
  * that parks the vCPU shows as gaps of several milliseconds.
  */
 #define XB_GAP_SLACK_NS		(2 * NSEC_PER_MSEC)
-/* Giving way: poll the woken task this often, at most this long. */
-#define XB_GIVE_WAY_POLL_US	100
-#define XB_GIVE_WAY_MAX_POLLS	20
+/* Giving way to a woken task lasts until it blocks, or at most this. */
+#define XB_GIVE_WAY_MAX_NS	(2 * NSEC_PER_MSEC)
 
 /**
  * struct xb_balloon_cpu - the balloon of one CPU
@@ -87,6 +86,10 @@
  * @owner_pid: pid of the balloon thread
  * @dynamic: the balloon is a CFS thread (XB_BALLOON_DYNAMIC)
  * @io_pid: a task of the I/O path woke on this CPU and may still wait
+ * @way_pid: the task the balloon gives way to, 0 if none
+ * @way_done: @way_pid blocked again: the balloon may go on
+ * @way_wq: the balloon waits here while giving way
+ * @way_work: wakes @way_wq from outside the scheduler's locks
  * @halt_start: local_clock() at the start of the current halt, 0 if none
  * @wake_at: local_clock() at the first interrupt entry of the halt
  * @use_runstate: off-CPU time comes from Xen's runstate
@@ -111,6 +114,10 @@ struct xb_balloon_cpu {
 	pid_t owner_pid;
 	bool dynamic;
 	pid_t io_pid;
+	pid_t way_pid;
+	bool way_done;
+	wait_queue_head_t way_wq;
+	struct irq_work way_work;
 	u64 halt_start;
 	u64 wake_at;
 	bool use_runstate;
@@ -488,20 +495,59 @@ static bool xb_pid_runnable(pid_t pid)
 	return runnable;
 }
 
+/**
+ * xb_balloon_task_switched() - a task left a CPU (sched_switch)
+ * @prev: the task
+ * @prev_state: its state; TASK_RUNNING if it was only preempted
+ *
+ * If the balloon gives way to @prev and @prev blocked again, its turn is
+ * over: let the balloon go on. The runqueue is locked here, so the wake-up
+ * goes through an irq_work, which runs as soon as interrupts are back on.
+ *
+ * Context: scheduler, runqueue locked; must be cheap.
+ */
+void xb_balloon_task_switched(struct task_struct *prev,
+			      unsigned int prev_state)
+{
+	struct xb_balloon_cpu *bc = this_cpu_ptr(&xb_balloon_cpus);
+
+	if (READ_ONCE(bc->way_pid) != prev->pid || prev_state == TASK_RUNNING)
+		return;
+	WRITE_ONCE(bc->way_done, true);
+	irq_work_queue(&bc->way_work);
+}
+
+static void xb_way_work_fn(struct irq_work *work)
+{
+	struct xb_balloon_cpu *bc = container_of(work, struct xb_balloon_cpu,
+						 way_work);
+
+	wake_up_interruptible(&bc->way_wq);
+}
+
 /*
- * A task of the I/O path woke here: sleep until it has run (it blocks
- * again) or a bounded time passed, so that even a SCHED_FIFO balloon lets a
- * CFS ksoftirqd through. Return: true if we gave way.
+ * A task of the I/O path woke here: sleep until it has run and blocked
+ * again (or a bounded time passed), so that even a SCHED_FIFO balloon lets
+ * a CFS ksoftirqd through, and is back the moment it is done: a CPU hog
+ * gets no more than the scheduler gives it while the woken task runs.
+ * Return: true if we gave way.
  */
 static bool xb_give_way(struct xb_balloon_cpu *bc)
 {
 	pid_t pid = xchg(&bc->io_pid, 0);
-	int i;
 
-	if (!pid || !xb_pid_runnable(pid))
+	if (!pid)
 		return false;
-	for (i = 0; i < XB_GIVE_WAY_MAX_POLLS && xb_pid_runnable(pid); i++)
-		usleep_range(XB_GIVE_WAY_POLL_US, 2 * XB_GIVE_WAY_POLL_US);
+	WRITE_ONCE(bc->way_done, false);
+	WRITE_ONCE(bc->way_pid, pid);
+	/* Checked after way_pid is set: a switch in between is not lost. */
+	if (!xb_pid_runnable(pid)) {
+		WRITE_ONCE(bc->way_pid, 0);
+		return false;
+	}
+	wait_event_interruptible_hrtimeout(bc->way_wq, READ_ONCE(bc->way_done),
+					   ns_to_ktime(XB_GIVE_WAY_MAX_NS));
+	WRITE_ONCE(bc->way_pid, 0);
 	return true;
 }
 
@@ -700,6 +746,8 @@ int xb_balloon_init(void)
 		bc->cpu = cpu;
 		raw_spin_lock_init(&bc->lock);
 		init_waitqueue_head(&bc->wq);
+		init_waitqueue_head(&bc->way_wq);
+		init_irq_work(&bc->way_work, xb_way_work_fn);
 		hrtimer_setup(&bc->period_timer, xb_period_timer_fn,
 			      CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED);
 		hrtimer_setup(&bc->budget_timer, xb_budget_timer_fn,
@@ -723,6 +771,11 @@ int xb_balloon_init(void)
 /* Every file is closed by now (they hold a module reference). */
 void xb_balloon_exit(void)
 {
+	unsigned int cpu;
+
 	xb_hooks_exit();
+	/* No probe can queue one now; let queued ones finish. */
+	for_each_possible_cpu(cpu)
+		irq_work_sync(&per_cpu_ptr(&xb_balloon_cpus, cpu)->way_work);
 	cpuhp_remove_state_nocalls(xb_balloon_hp_state);
 }

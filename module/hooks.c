@@ -11,7 +11,8 @@
  *   interrupts (and every Xen event channel, the timer included); the x86
  *   vector events cover the local APIC timer and the IPIs.
  * - sched_wakeup: a woken ksoftirqd or interrupt thread is the I/O path,
- *   and a balloon must not hold the CPU against it.
+ *   and a balloon must not hold the CPU against it; sched_switch tells
+ *   when that task blocked again and the balloon may go on.
  *
  * A tracepoint that is missing only costs precision (the halt then ends
  * when safe_halt() returns), so only irq_handler_entry is required.
@@ -39,6 +40,14 @@ static void xb_probe_sched_wakeup(void *data, struct task_struct *p)
 	xb_balloon_task_woken(p);
 }
 
+static void xb_probe_sched_switch(void *data, bool preempt,
+				  struct task_struct *prev,
+				  struct task_struct *next,
+				  unsigned int prev_state)
+{
+	xb_balloon_task_switched(prev, prev_state);
+}
+
 struct xb_hook {
 	const char *name;
 	void *probe;
@@ -53,6 +62,7 @@ static struct xb_hook xb_hooks[] = {
 	{ "call_function_entry", xb_probe_irq_vector },
 	{ "call_function_single_entry", xb_probe_irq_vector },
 	{ "sched_wakeup", xb_probe_sched_wakeup },
+	{ "sched_switch", xb_probe_sched_switch },
 };
 
 static void xb_hooks_find(struct tracepoint *tp, void *priv)

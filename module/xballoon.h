@@ -60,6 +60,8 @@ int xb_balloon_set_config(const struct xb_config *cfg);
 int xb_balloon_stats(unsigned int cpu, struct xb_cpu_stats *stats);
 void xb_balloon_irq_entry(void);
 void xb_balloon_task_woken(struct task_struct *p);
+void xb_balloon_task_switched(struct task_struct *prev,
+			      unsigned int prev_state);
 
 /* vclock.c: charge tasks only for time their vCPU ran. */
 struct xb_vclock;

@@ -478,4 +478,64 @@ TEST_F(balloon, dynamic_balloon_is_not_charged_for_its_halts)
 	EXPECT_LT(dyn.charged, dyn.busy - dyn.halted / 2);
 }
 
+/* A task that answers each byte on @in with a byte on @out, on @cpu. */
+static pid_t spawn_echo(int cpu, int in, int out)
+{
+	pid_t pid = fork();
+	char c;
+
+	if (!pid) {
+		pin_to(cpu);
+		while (read(in, &c, 1) == 1)
+			if (write(out, &c, 1) != 1)
+				break;
+		_exit(0);
+	}
+	return pid;
+}
+
+/*
+ * A woken task ends the balloon's hold: with a dynamic balloon on a CPU,
+ * a task there that wakes for each request still answers every one, and
+ * the balloon counts that it gave way.
+ */
+TEST_F(balloon, a_woken_task_ends_the_hold)
+{
+	int req[2], rsp[2], i, answered = 0;
+	struct xb_cpu_stats s0, s1;
+	pid_t echo, holder;
+	char c = 'x';
+
+	if (self->cpu == 0)
+		SKIP(return, "one CPU: no other CPU to send requests from");
+	ASSERT_EQ(0, pipe(req));
+	ASSERT_EQ(0, pipe(rsp));
+	echo = spawn_echo(self->cpu, req[0], rsp[1]);
+	ASSERT_LT(0, echo);
+	ASSERT_EQ(0, pin_to(0));
+	holder = spawn_balloon(self->cpu, XB_BALLOON_DYNAMIC);
+	ASSERT_LT(0, holder);
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s0));
+
+	for (i = 0; i < 100; i++) {
+		struct timespec gap = { 0, 3000000 };
+
+		ASSERT_EQ(1, write(req[1], &c, 1));
+		if (read(rsp[0], &c, 1) == 1)
+			answered++;
+		nanosleep(&gap, NULL);
+	}
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s1));
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	kill(echo, SIGKILL);	/* it holds the pipes' other ends too */
+	waitpid(echo, NULL, 0);
+
+	EXPECT_EQ(100, answered);
+	EXPECT_LT(s0.yields, s1.yields)
+		TH_LOG("the balloon never gave way (%llu yields)", s1.yields);
+	TH_LOG("%llu yields, %llu halts", s1.yields - s0.yields,
+	       s1.halts - s0.halts);
+}
+
 TEST_HARNESS_MAIN
