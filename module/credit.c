@@ -20,7 +20,11 @@
  * on (sysctl kernel.sched_schedstats=1). A member that wakes on another
  * CPU is left alone: vruntimes of two runqueues do not compare.
  *
- * The probes are registered only while the set is not empty.
+ * The probes stay registered while the module is loaded: the wake-up events
+ * cost nothing unless schedstats are on, and sched_switch is hooked by the
+ * balloon anyway, while every registration patches kernel text (static
+ * keys) under the feet of running CPUs. With an empty set a probe returns
+ * after one load.
  */
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -170,22 +174,20 @@ static void xb_credit_find(struct tracepoint *tp, void *priv)
 		xb_tp_blocked = tp;
 }
 
-/* Hook the scheduler while the set has members, not otherwise. */
-static int xb_credit_hook(bool on)
+static void xb_credit_unhook(void)
+{
+	if (!xb_credit_hooked)
+		return;
+	tracepoint_probe_unregister(xb_tp_blocked, xb_probe_wake, NULL);
+	tracepoint_probe_unregister(xb_tp_sleep, xb_probe_wake, NULL);
+	tracepoint_probe_unregister(xb_tp_switch, xb_probe_switch, NULL);
+	tracepoint_synchronize_unregister();
+	xb_credit_hooked = false;
+}
+
+static int xb_credit_hook(void)
 {
 	int ret;
-
-	lockdep_assert_held(&xb_credit_mutex);
-	if (on == xb_credit_hooked)
-		return 0;
-	if (!on) {
-		tracepoint_probe_unregister(xb_tp_blocked, xb_probe_wake, NULL);
-		tracepoint_probe_unregister(xb_tp_sleep, xb_probe_wake, NULL);
-		tracepoint_probe_unregister(xb_tp_switch, xb_probe_switch, NULL);
-		tracepoint_synchronize_unregister();
-		xb_credit_hooked = false;
-		return 0;
-	}
 
 	ret = tracepoint_probe_register(xb_tp_switch, xb_probe_switch, NULL);
 	if (ret)
@@ -288,8 +290,6 @@ static int xb_credit_change(struct xb_credit *arg)
 		ret = 0;
 		break;
 	}
-	if (!ret)
-		ret = xb_credit_hook(new->nr > 0);
 	if (ret) {
 		kfree(new);
 		return ret;
@@ -336,7 +336,7 @@ int xb_credit_ctl(struct xb_credit *arg)
 		return -EINVAL;
 	if (arg->op != XB_CREDIT_GET && arg->index)
 		return -EINVAL;
-	if (!xb_tp_switch || !xb_tp_sleep || !xb_tp_blocked)
+	if (!xb_credit_hooked)
 		return -EOPNOTSUPP;
 
 	mutex_lock(&xb_credit_mutex);
@@ -354,11 +354,19 @@ int xb_credit_ctl(struct xb_credit *arg)
 	return ret;
 }
 
+/* Fair credit is optional: without its tracepoints the ioctl says so. */
 void xb_credit_init(void)
 {
+	int ret;
+
 	for_each_kernel_tracepoint(xb_credit_find, NULL);
-	if (!xb_tp_switch || !xb_tp_sleep || !xb_tp_blocked)
+	if (!xb_tp_switch || !xb_tp_sleep || !xb_tp_blocked) {
 		pr_info("scheduler tracepoints missing: no fair credit\n");
+		return;
+	}
+	ret = xb_credit_hook();
+	if (ret)
+		pr_warn("cannot hook the scheduler (%d): no fair credit\n", ret);
 }
 
 void xb_credit_exit(void)
@@ -366,7 +374,7 @@ void xb_credit_exit(void)
 	struct xb_credit_set *set;
 
 	mutex_lock(&xb_credit_mutex);
-	xb_credit_hook(false);
+	xb_credit_unhook();
 	set = rcu_dereference_protected(xb_credit_members,
 					lockdep_is_held(&xb_credit_mutex));
 	RCU_INIT_POINTER(xb_credit_members, NULL);

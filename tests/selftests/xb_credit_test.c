@@ -44,6 +44,18 @@ static int credit(int fd, __u32 op, __u32 pid, const char *comm,
 	return ioctl(fd, XB_IOC_CREDIT, c);
 }
 
+static char read_char(const char *path)
+{
+	char c = '0';
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		c = fgetc(f);
+		fclose(f);
+	}
+	return c;
+}
+
 static void write_file(const char *path, const char *val)
 {
 	FILE *f = fopen(path, "w");
@@ -210,6 +222,7 @@ TEST_F(credit, members_keep_bounded_credit_across_sleeps)
 	struct xb_credit a, b, c;
 	pid_t hog, light;
 	unsigned long long per_wake;
+	char was = read_char(SCHEDSTATS);
 
 	write_file(SCHEDSTATS, "1");
 	write_file("/sys/module/xballoon/parameters/credit_max_us", "10000");
@@ -230,7 +243,7 @@ TEST_F(credit, members_keep_bounded_credit_across_sleeps)
 	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_DEL_PID, light, NULL, &b));
 	stop(light);
 	stop(hog);
-	write_file(SCHEDSTATS, "0");
+	write_file(SCHEDSTATS, was == '1' ? "1" : "0");
 
 	TH_LOG("%llu wake-ups restored, %llu us of credit in all",
 	       b.restored - a.restored, (b.credited_ns - a.credited_ns) / 1000);
