@@ -43,6 +43,7 @@
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -86,6 +87,7 @@
  * @owner_pid: pid of the balloon thread
  * @dynamic: the balloon is a CFS thread (XB_BALLOON_DYNAMIC)
  * @io_pid: a task of the I/O path woke on this CPU and may still wait
+ * @ksoftirqd_pid: this CPU's ksoftirqd
  * @way_pid: the task the balloon gives way to, 0 if none
  * @way_done: @way_pid blocked again: the balloon may go on
  * @way_wq: the balloon waits here while giving way
@@ -114,6 +116,7 @@ struct xb_balloon_cpu {
 	pid_t owner_pid;
 	bool dynamic;
 	pid_t io_pid;
+	pid_t ksoftirqd_pid;
 	pid_t way_pid;
 	bool way_done;
 	wait_queue_head_t way_wq;
@@ -349,6 +352,27 @@ static enum hrtimer_restart xb_budget_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+/* This CPU's ksoftirqd, found by name: the kernel does not export it. */
+static pid_t xb_find_ksoftirqd(unsigned int cpu)
+{
+	/* "ksoftirqd/" and any CPU number fit; comm keeps 15 characters. */
+	char name[24];
+	struct task_struct *p;
+	pid_t pid = 0;
+
+	snprintf(name, sizeof(name), "ksoftirqd/%u", cpu);
+	rcu_read_lock();
+	for_each_process(p) {
+		if ((p->flags & PF_KTHREAD) &&
+		    !strncmp(p->comm, name, TASK_COMM_LEN - 1)) {
+			pid = p->pid;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return pid;
+}
+
 /*
  * Make @file the balloon of @cpu; we run on @cpu, so the pinned period
  * timer starts there.
@@ -372,6 +396,8 @@ static int xb_attach(struct file *file, unsigned int cpu, bool dynamic)
 		ret = -EBUSY;
 		goto out;
 	}
+	if (!bc->ksoftirqd_pid)
+		bc->ksoftirqd_pid = xb_find_ksoftirqd(cpu);
 
 	preempt_disable();
 	if (smp_processor_id() != cpu) {
@@ -526,16 +552,13 @@ static void xb_way_work_fn(struct irq_work *work)
 }
 
 /*
- * A task of the I/O path woke here: sleep until it has run and blocked
- * again (or a bounded time passed), so that even a SCHED_FIFO balloon lets
- * a CFS ksoftirqd through, and is back the moment it is done: a CPU hog
- * gets no more than the scheduler gives it while the woken task runs.
- * Return: true if we gave way.
+ * Sleep until task @pid has run and blocked again (or a bounded time
+ * passed), so that even a SCHED_FIFO balloon lets a CFS ksoftirqd through,
+ * and is back the moment it is done: a CPU hog gets no more than the
+ * scheduler gives it while that task runs. Return: true if we gave way.
  */
-static bool xb_give_way(struct xb_balloon_cpu *bc)
+static bool xb_give_way_to(struct xb_balloon_cpu *bc, pid_t pid)
 {
-	pid_t pid = xchg(&bc->io_pid, 0);
-
 	if (!pid)
 		return false;
 	WRITE_ONCE(bc->way_done, false);
@@ -549,6 +572,25 @@ static bool xb_give_way(struct xb_balloon_cpu *bc)
 					   ns_to_ktime(XB_GIVE_WAY_MAX_NS));
 	WRITE_ONCE(bc->way_pid, 0);
 	return true;
+}
+
+/*
+ * Who must run before the balloon holds this CPU again: a task of the I/O
+ * path that woke here, or this CPU's ksoftirqd while softirqs are pending.
+ * Once ksoftirqd is runnable the kernel hands it every later softirq and
+ * no longer runs them at interrupt exit (6.1), so a FIFO balloon that only
+ * refused to halt would spin, and the softirqs would wait for good.
+ */
+static bool xb_give_way(struct xb_balloon_cpu *bc)
+{
+	bool pending;
+
+	if (xb_give_way_to(bc, xchg(&bc->io_pid, 0)))
+		return true;
+	preempt_disable();
+	pending = local_softirq_pending();
+	preempt_enable();
+	return pending && xb_give_way_to(bc, READ_ONCE(bc->ksoftirqd_pid));
 }
 
 /* One halt of the vCPU, bounded by the period's remaining reserve. */
