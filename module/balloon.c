@@ -315,7 +315,7 @@ static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
 		bc->throttled_ns += late;
 		if (!READ_ONCE(bc->halt_start)) {
 			bc->stats.steal_ns += late;
-			xb_swc_add_steal(&bc->swc, late);
+			xb_swc_add_gap(&bc->swc, late);
 		}
 	}
 

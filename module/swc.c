@@ -102,6 +102,22 @@ bool xb_swc_add_steal(struct xb_swc *swc, u64 ns)
 }
 
 /**
+ * xb_swc_add_gap() - account time the vCPU was held off, as estimated
+ * @swc: state of the vCPU
+ * @ns: the gap (a timer that fired that late), where nothing reports steal
+ *
+ * Off-CPU time like steal, but an estimate from timing alone: an emulator
+ * that runs two vCPUs on one thread, or a loaded host, makes gaps too. It
+ * is never used to learn the cap, which would then be learned from noise.
+ *
+ * Return: true if this switched the period to WC.
+ */
+bool xb_swc_add_gap(struct xb_swc *swc, u64 ns)
+{
+	return xb_swc_add_off(swc, ns);
+}
+
+/**
  * xb_swc_off_needed() - off-CPU time still to reserve in this period
  * @swc: state of the vCPU
  *
@@ -125,7 +141,9 @@ static void xb_swc_learn(struct xb_swc *swc)
 		return;		/* not fully busy: steal says nothing */
 
 	steal_pm = swc->steal_ns * XB_SWC_CAP_FULL / swc->period_ns;
-	sample = steal_pm >= XB_SWC_CAP_FULL ? 1 : XB_SWC_CAP_FULL - steal_pm;
+	/* A cap this small would reserve nearly all: take it as the least. */
+	sample = steal_pm + XB_SWC_CAP_MIN_PM >= XB_SWC_CAP_FULL ?
+		 XB_SWC_CAP_MIN_PM : XB_SWC_CAP_FULL - steal_pm;
 	if (!swc->learn_samples++)
 		swc->learned_pm = sample;
 	else

@@ -9,6 +9,8 @@
 
 /* Caps are in per mille of one CPU: 500 is the slides' "cap 50". */
 #define XB_SWC_CAP_FULL		1000
+/* The least cap learned from steal (the UAPI's XB_CAP_PM_MIN). */
+#define XB_SWC_CAP_MIN_PM	10
 /* The adapted cap never goes below this share of the configured one. */
 #define XB_SWC_CAP_FLOOR_PM	500
 /* Parking above this share of a period, while reserving, is throttling. */
@@ -59,6 +61,7 @@ struct xb_swc {
 void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now);
 bool xb_swc_add_halt(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_steal(struct xb_swc *swc, u64 ns);
+bool xb_swc_add_gap(struct xb_swc *swc, u64 ns);
 u64 xb_swc_off_needed(const struct xb_swc *swc);
 void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 		       u64 throttled_ns);

@@ -177,4 +177,44 @@ TEST(held_time_never_exceeds_the_target_share)
 	}
 }
 
+TEST(gaps_count_as_off_cpu_but_teach_nothing)
+{
+	struct xb_swc s;
+	u64 t = 0;
+	int i;
+
+	xb_swc_init(&s, P, 500, t);
+	ASSERT_TRUE(xb_swc_add_gap(&s, 5 * MS));
+	ASSERT_TRUE(s.wc);
+
+	/*
+	 * Learning: busy periods full of gaps show no steal, so the cap
+	 * learned is "none" and nothing is reserved (not 40 %, as learning
+	 * from the gaps would have had it).
+	 */
+	xb_swc_init(&s, P, 0, t);
+	for (i = 0; i < 10 * XB_SWC_LEARN_PERIODS; i++) {
+		xb_swc_add_gap(&s, 6 * MS);
+		xb_swc_period_end(&s, t += P, false, 6 * MS);
+	}
+	EXPECT_EQ(1000U, s.eff_cap_pm);
+	EXPECT_TRUE(s.wc);
+	EXPECT_EQ(0ULL, xb_swc_off_needed(&s));
+}
+
+TEST(learned_cap_has_a_floor)
+{
+	struct xb_swc s;
+	u64 t = 0;
+	int i;
+
+	/* All of every period stolen: not a reason to reserve all of it. */
+	xb_swc_init(&s, P, 0, t);
+	for (i = 0; i < XB_SWC_LEARN_PERIODS; i++) {
+		xb_swc_add_steal(&s, P);
+		xb_swc_period_end(&s, t += P, false, P);
+	}
+	EXPECT_EQ((unsigned int)XB_SWC_CAP_MIN_PM, s.eff_cap_pm);
+}
+
 TEST_HARNESS_MAIN
