@@ -21,7 +21,7 @@ MODULE_SOURCES := $(wildcard $(TOP)/module/*.[ch] $(TOP)/module/Kbuild) \
 USER := $(BUILD)/user
 
 .PHONY: all help module modules-all tools selftests unit sparse checkpatch \
-	payload deps check demo dkms-add dkms-install dkms-uninstall clean
+	payload deps check demo bench bench-quick dkms-add dkms-install dkms-uninstall clean
 
 all: module
 
@@ -35,6 +35,8 @@ help:
 	@echo "make deps               install everything from Debian's archive (root)"
 	@echo "make check              deps, then every test layer; prints N passed, N failed"
 	@echo "make demo               deps, then boot a stock kernel in QEMU with the module"
+	@echo "make bench-quick        the balloon benchmark, cap 50 % of 100 ms, a few minutes"
+	@echo "make bench              every benchmark: both caps, both kernels, Xen"
 	@echo "make dkms-install       register with DKMS and install for KVER (root)"
 
 $(KDIR)/Makefile:
@@ -124,6 +126,13 @@ check: deps
 
 demo: deps
 	@$(TOP)/tests/demo.sh
+
+# The paper's experiments, with tables and plots in bench/results/.
+bench: deps
+	@$(TOP)/bench/run.sh
+
+bench-quick: deps
+	@$(TOP)/bench/run.sh --quick
 
 # DKMS builds from /usr/src/<name>-<version>: the module, the UAPI header it
 # includes and dkms.conf, nothing else.
