@@ -158,11 +158,29 @@ static void usage(FILE *f)
 		"                                 vCPU's cap in %% of one CPU (0.1 %% steps)\n"
 		"                                 or in per mille (%u-%u), or learn the cap\n"
 		"                                 from steal (--cap learn, --cap-pm 0)\n"
+		"  vclock [on|off] [--json]       the steal-adjusted scheduler clock: its\n"
+		"                                 state, stolen time taken off tasks'\n"
+		"                                 charges, scheduler events, the hook's\n"
+		"                                 cost; with on or off, switch it first\n"
+		"  credit list [--json]           the fair-credit set (pids, command names),\n"
+		"                                 wake-ups restored and credit given back\n"
+		"  credit add --pid N | --comm NAME [--no-schedstats]\n"
+		"                                 add a task (a whole process if N is its\n"
+		"                                 pid) or every task of that command name;\n"
+		"                                 turns kernel.sched_schedstats on, which\n"
+		"                                 fair credit needs (not with\n"
+		"                                 --no-schedstats)\n"
+		"  credit del --pid N | --comm NAME\n"
+		"                                 remove that entry\n"
+		"  credit clear                   empty the set (schedstats stay as they are)\n"
+		"\n"
+		"A command name is 1-%u printable characters without '/' (the module\n"
+		"checks: exit 1); a longer one is a usage error. The set holds %u entries.\n"
 		"\n"
 		"exit status: 0 ok, 1 error, 2 module not loaded, 3 permission denied,\n"
 		"             4 ABI mismatch, 64 bad command line\n",
 		prog, XB_PERIOD_US_MIN, XB_PERIOD_US_MAX, XB_CAP_PM_MIN,
-		XB_CAP_PM_MAX);
+		XB_CAP_PM_MAX, XB_COMM_LEN - 1, XB_CREDIT_MAX);
 }
 
 static int __printf(1, 2) usage_error(const char *fmt, ...)
@@ -1052,6 +1070,613 @@ static int cmd_set(int argc, char **argv)
 	return ret;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The steal-adjusted scheduler clock: vclock */
+
+static const char * const vclock_names[] = {
+	[XB_VCLOCK_OFF]		= "off",
+	[XB_VCLOCK_ON]		= "on",
+	[XB_VCLOCK_KERNEL]	= "kernel",
+	[XB_VCLOCK_NO_STEAL]	= "no-steal",
+};
+
+/* What each state means, in one line. */
+static const char * const vclock_lines[] = {
+	[XB_VCLOCK_OFF]		= "off: tasks are charged for stolen time as well",
+	[XB_VCLOCK_ON]		= "on: tasks are charged only for the time their vCPU ran",
+	[XB_VCLOCK_KERNEL]	= "kernel does it: the kernel subtracts steal itself (CONFIG_PARAVIRT_TIME_ACCOUNTING), so the module stands down",
+	[XB_VCLOCK_NO_STEAL]	= "no steal source: on, but no CPU reports steal cheaply enough for the scheduler (QEMU TCG, bare metal): nothing to subtract, the scheduler is not hooked",
+};
+
+static const char *vclock_name(unsigned int v, char *buf, size_t len)
+{
+	return enum_name(vclock_names, ARRAY_SIZE(vclock_names), v, buf, len);
+}
+
+/* The module must have the feature @bit (@what names it for people). */
+static int check_feature(const struct xb_info *info, __u64 bit,
+			 const char *what)
+{
+	if (info->features & bit)
+		return XB_EXIT_OK;
+	errmsg("ABI mismatch: this xballoon module (%s) has no %s; %s",
+	       info->module_version, what, XB_ABI_HINT);
+	return XB_EXIT_ABI;
+}
+
+/* Open the device, check the ABI version and the feature @bit. */
+static int xb_open_feature(int *fdp, __u64 bit, const char *what)
+{
+	struct xb_info info;
+	int ret;
+
+	ret = xb_open(fdp);
+	if (ret)
+		return ret;
+	ret = xb_get_info(*fdp, &info);
+	if (!ret)
+		ret = check_feature(&info, bit, what);
+	if (ret)
+		close(*fdp);
+	return ret;
+}
+
+static void vclock_json(const struct xb_vclock *vc)
+{
+	char buf[32];
+
+	printf("{\"enable\":%u,\"state\":%u,\"state_name\":", vc->enable,
+	       vc->state);
+	json_string(vclock_name(vc->state, buf, sizeof(buf)));
+	printf(",\"uncharged_ns\":%llu,\"events\":%llu,\"hook_ns\":%llu",
+	       (unsigned long long)vc->uncharged_ns,
+	       (unsigned long long)vc->events,
+	       (unsigned long long)vc->hook_ns);
+	if (vc->events)
+		printf(",\"hook_ns_per_event\":%.1f}\n",
+		       (double)vc->hook_ns / (double)vc->events);
+	else
+		printf(",\"hook_ns_per_event\":null}\n");
+}
+
+static void vclock_human(const struct xb_vclock *vc)
+{
+	char buf[32];
+
+	if (vc->state < ARRAY_SIZE(vclock_lines) && vclock_lines[vc->state])
+		printf("state:      %s\n", vclock_lines[vc->state]);
+	else
+		printf("state:      %s\n", vclock_name(vc->state, buf,
+						       sizeof(buf)));
+	printf("enable:     %s\n", vc->enable ? "yes" : "no");
+	printf("uncharged:  %.3f ms of stolen time taken off tasks' charges\n",
+	       (double)vc->uncharged_ns / 1e6);
+	printf("events:     %llu scheduler charges seen\n",
+	       (unsigned long long)vc->events);
+	if (vc->events)
+		printf("hook cost:  %.1f ns per event on average\n",
+		       (double)vc->hook_ns / (double)vc->events);
+	else
+		printf("hook cost:  - (no events)\n");
+}
+
+static int cmd_vclock(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct xb_vclock vc = { .size = sizeof(vc) };
+	bool json = false;
+	int fd, ret, c;
+
+	optind = 0;
+	/* No "+": "vclock on --json" works as well as "vclock --json on". */
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return XB_EXIT_OK;
+		default:
+			return usage_error("vclock: bad option");
+		}
+	}
+	if (optind < argc) {
+		if (!strcmp(argv[optind], "on"))
+			vc.enable = 1;
+		else if (strcmp(argv[optind], "off"))
+			return usage_error("vclock: want on or off, not '%s'",
+					   argv[optind]);
+		vc.flags = XB_VCLOCK_SET;
+		optind++;
+	}
+	if (optind < argc)
+		return usage_error("vclock: unexpected argument '%s'",
+				   argv[optind]);
+
+	ret = xb_open_feature(&fd, XB_FEATURE_VCLOCK,
+			      "steal-adjusted scheduler clock");
+	if (ret)
+		return ret;
+	if (ioctl(fd, XB_IOC_VCLOCK, &vc))
+		ret = balloon_errno(errno, "XB_IOC_VCLOCK");
+	close(fd);
+	if (ret)
+		return ret;
+	if (json)
+		vclock_json(&vc);
+	else
+		vclock_human(&vc);
+	return XB_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Fair credit: credit list, add, del, clear */
+
+#define XB_SCHEDSTATS	"/proc/sys/kernel/sched_schedstats"
+
+/* One line of a small file, without its newline; 0 or an errno. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* kernel.sched_schedstats: 1 on, 0 off, -1 with errno if unreadable. */
+static int schedstats_on(void)
+{
+	char buf[16];
+	int err = read_line(XB_SCHEDSTATS, buf, sizeof(buf));
+
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return strcmp(buf, "0") != 0;
+}
+
+static int schedstats_enable(void)
+{
+	int fd = open(XB_SCHEDSTATS, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, "1\n", 2);
+	if (n < 0) {
+		n = errno;
+		close(fd);
+		return n;
+	}
+	if (close(fd))
+		return errno;
+	return n == 2 ? 0 : EIO;
+}
+
+/* "pid N" or "comm NAME", non-printable characters shown as '?'. */
+static const char *credit_label(const struct xb_credit *c, char *buf,
+				size_t len)
+{
+	char comm[XB_COMM_LEN];
+	size_t i;
+
+	if (c->op == XB_CREDIT_ADD_PID || c->op == XB_CREDIT_DEL_PID) {
+		snprintf(buf, len, "pid %u", c->pid);
+		return buf;
+	}
+	for (i = 0; i < XB_COMM_LEN - 1 && c->comm[i]; i++)
+		comm[i] = c->comm[i] >= 0x20 && c->comm[i] < 0x7f ?
+			  c->comm[i] : '?';
+	comm[i] = '\0';
+	snprintf(buf, len, "comm %s", comm);
+	return buf;
+}
+
+static int credit_invalid(void)
+{
+	errmsg("invalid pid or command name (1-%u printable characters, no '/')",
+	       XB_COMM_LEN - 1);
+	return XB_EXIT_ERROR;
+}
+
+/* XB_IOC_CREDIT failed with @err: the errno list of the UAPI, in words. */
+static int credit_errno(int err, const struct xb_credit *c)
+{
+	char label[48];
+
+	switch (err) {
+	case ESRCH:
+		errmsg("no such task: pid %u", c->pid);
+		return XB_EXIT_ERROR;
+	case EEXIST:
+		errmsg("%s: already in the set",
+		       credit_label(c, label, sizeof(label)));
+		return XB_EXIT_ERROR;
+	case ENOENT:
+		errmsg("%s: not in the set",
+		       credit_label(c, label, sizeof(label)));
+		return XB_EXIT_ERROR;
+	case ENOSPC:
+		errmsg("the set is full (%u entries)", XB_CREDIT_MAX);
+		return XB_EXIT_ERROR;
+	case EINVAL:
+		return credit_invalid();
+	case EOPNOTSUPP:
+		errmsg("fair credit is not available: this kernel lacks the scheduler tracepoints it needs");
+		return XB_EXIT_ERROR;
+	default:
+		return balloon_errno(err, "XB_IOC_CREDIT");
+	}
+}
+
+/* One XB_IOC_CREDIT call; 0 or the errno. */
+static int credit_call(int fd, struct xb_credit *c)
+{
+	c->size = sizeof(*c);
+	return ioctl(fd, XB_IOC_CREDIT, c) ? errno : 0;
+}
+
+struct credit_list {
+	unsigned int n;			/* entries read */
+	bool counters;			/* restored, credited_ns are known */
+	__u64 restored;
+	__u64 credited_ns;
+	struct {
+		__u32 pid;
+		char comm[XB_COMM_LEN];
+		char task_comm[64];	/* pid entries: /proc/<pid>/comm */
+		bool task_known;
+	} e[XB_CREDIT_MAX];
+};
+
+/*
+ * Read the set with XB_CREDIT_GET, index 0 up, until ENOENT. A set that
+ * changes meanwhile gives a mix of before and after, never garbage.
+ */
+static int credit_read(int fd, struct credit_list *l)
+{
+	struct xb_credit c;
+	char path[64];
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	while (l->n < XB_CREDIT_MAX) {
+		memset(&c, 0, sizeof(c));
+		c.op = XB_CREDIT_GET;
+		c.index = l->n;
+		err = credit_call(fd, &c);
+		if (err == ENOENT)
+			break;
+		if (err)
+			return credit_errno(err, &c);
+		/* Only a successful call reports the counters. */
+		l->counters = true;
+		l->restored = c.restored;
+		l->credited_ns = c.credited_ns;
+		l->e[l->n].pid = c.pid;
+		memcpy(l->e[l->n].comm, c.comm, XB_COMM_LEN);
+		l->e[l->n].comm[XB_COMM_LEN - 1] = '\0';
+		if (c.pid) {
+			snprintf(path, sizeof(path), "/proc/%u/comm", c.pid);
+			l->e[l->n].task_known =
+				!read_line(path, l->e[l->n].task_comm,
+					   sizeof(l->e[l->n].task_comm));
+		}
+		l->n++;
+	}
+	return XB_EXIT_OK;
+}
+
+static void credit_list_json(const struct credit_list *l, int schedstats)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	printf("{\"nr_entries\":%u,\"max_entries\":%u,\"entries\":[", l->n,
+	       XB_CREDIT_MAX);
+	for (i = 0; i < l->n; i++) {
+		printf("%s{\"pid\":%u,\"comm\":", sep, l->e[i].pid);
+		json_string(l->e[i].comm);
+		printf(",\"task_comm\":");
+		if (l->e[i].task_known)
+			json_string(l->e[i].task_comm);
+		else
+			printf("null");
+		printf("}");
+		sep = ",";
+	}
+	printf("]");
+	if (l->counters)
+		printf(",\"restored\":%llu,\"credited_ns\":%llu",
+		       (unsigned long long)l->restored,
+		       (unsigned long long)l->credited_ns);
+	else
+		printf(",\"restored\":null,\"credited_ns\":null");
+	printf(",\"schedstats\":%s}\n", schedstats < 0 ? "null" :
+	       schedstats ? "true" : "false");
+}
+
+/* @s for a terminal: non-printable characters as '?'. */
+static void print_safe(const char *s)
+{
+	for (; *s; s++)
+		putchar(*s >= 0x20 && *s < 0x7f ? *s : '?');
+}
+
+static void credit_list_human(const struct credit_list *l, int schedstats)
+{
+	unsigned int i;
+
+	if (!l->n)
+		printf("fair credit: the set is empty\n");
+	else
+		printf("fair credit: %u of %u entries\n", l->n, XB_CREDIT_MAX);
+	for (i = 0; i < l->n; i++) {
+		if (l->e[i].pid) {
+			printf("  pid %-8u ", l->e[i].pid);
+			if (l->e[i].task_known) {
+				putchar('(');
+				print_safe(l->e[i].task_comm);
+				printf(")\n");
+			} else {
+				printf("(no such task now)\n");
+			}
+		} else if (l->e[i].comm[0]) {
+			printf("  comm ");
+			print_safe(l->e[i].comm);
+			putchar('\n');
+		} else {
+			printf("  a pid whose task has exited, or outside this pid namespace\n");
+		}
+	}
+	if (l->counters)
+		printf("restored wake-ups: %llu, credited time: %.3f ms\n",
+		       (unsigned long long)l->restored,
+		       (double)l->credited_ns / 1e6);
+	else
+		printf("restored wake-ups, credited time: reported only while the set has entries\n");
+	if (schedstats == 0)
+		printf("schedstats off (kernel.sched_schedstats=0): fair credit does not act\n");
+	else if (schedstats < 0)
+		printf("no kernel.sched_schedstats: fair credit does not act\n");
+}
+
+static int credit_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct credit_list *l;
+	bool json = false;
+	int fd, ret, c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return XB_EXIT_OK;
+		default:
+			return usage_error("credit list: bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("credit list: unexpected argument '%s'",
+				   argv[optind]);
+
+	l = malloc(sizeof(*l));
+	if (!l) {
+		errmsg("out of memory");
+		return XB_EXIT_ERROR;
+	}
+	ret = xb_open_feature(&fd, XB_FEATURE_CREDIT, "fair credit");
+	if (!ret) {
+		ret = credit_read(fd, l);
+		close(fd);
+	}
+	if (!ret) {
+		c = schedstats_on();
+		if (json)
+			credit_list_json(l, c);
+		else
+			credit_list_human(l, c);
+	}
+	free(l);
+	return ret;
+}
+
+/* Fair credit acts only with schedstats on: see to it after an add. */
+static void credit_schedstats(bool leave_off)
+{
+	int on = schedstats_on(), err;
+
+	if (on < 0) {
+		errmsg("warning: cannot read " XB_SCHEDSTATS " (%s): fair credit needs schedstats and will not act without them",
+		       strerror(errno));
+		return;
+	}
+	if (on)
+		return;
+	if (leave_off) {
+		errmsg("warning: kernel.sched_schedstats is 0: fair credit will not act until it is 1");
+		return;
+	}
+	err = schedstats_enable();
+	if (err)
+		errmsg("warning: fair credit needs schedstats, but enabling kernel.sched_schedstats failed (%s): it will not act",
+		       strerror(err));
+	else
+		errmsg("fair credit needs schedstats: enabled kernel.sched_schedstats");
+}
+
+/* credit add, credit del: one entry, --pid N or --comm NAME. */
+static int credit_change(int argc, char **argv, bool add)
+{
+	enum { OPT_PID = 0x100, OPT_COMM, OPT_NO_SCHEDSTATS };
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "no-schedstats", no_argument, NULL, OPT_NO_SCHEDSTATS },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	const char *cmd = add ? "credit add" : "credit del";
+	struct xb_credit arg = { .size = sizeof(arg) };
+	bool has_pid = false, has_comm = false, leave_off = false;
+	bool bad_pid = false;
+	int fd, ret, c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PID:
+			if (has_pid)
+				return usage_error("%s: give --pid once", cmd);
+			r = parse_u32(optarg, &arg.pid);
+			if (r < 0)
+				return usage_error("%s: --pid wants a number, not '%s'",
+						   cmd, optarg);
+			bad_pid = r > 0;
+			has_pid = true;
+			break;
+		case OPT_COMM:
+			if (has_comm)
+				return usage_error("%s: give --comm once", cmd);
+			if (strlen(optarg) > XB_COMM_LEN - 1)
+				return usage_error("%s: --comm wants a command name of at most %u characters, not '%s'",
+						   cmd, XB_COMM_LEN - 1,
+						   optarg);
+			memcpy(arg.comm, optarg, strlen(optarg));
+			has_comm = true;
+			break;
+		case OPT_NO_SCHEDSTATS:
+			if (!add)
+				return usage_error("%s: --no-schedstats is for credit add",
+						   cmd);
+			leave_off = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return XB_EXIT_OK;
+		default:
+			return usage_error("%s: bad option", cmd);
+		}
+	}
+	if (optind < argc)
+		return usage_error("%s: unexpected argument '%s'", cmd,
+				   argv[optind]);
+	if (has_pid && has_comm)
+		return usage_error("%s: give --pid or --comm, not both", cmd);
+	if (!has_pid && !has_comm)
+		return usage_error("%s: give --pid N or --comm NAME", cmd);
+	if (bad_pid)
+		return credit_invalid();
+	if (has_pid)
+		arg.op = add ? XB_CREDIT_ADD_PID : XB_CREDIT_DEL_PID;
+	else
+		arg.op = add ? XB_CREDIT_ADD_COMM : XB_CREDIT_DEL_COMM;
+
+	ret = xb_open_feature(&fd, XB_FEATURE_CREDIT, "fair credit");
+	if (ret)
+		return ret;
+	r = credit_call(fd, &arg);
+	close(fd);
+	if (r)
+		return credit_errno(r, &arg);
+	if (add)
+		credit_schedstats(leave_off);
+	return XB_EXIT_OK;
+}
+
+static int credit_clear(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct xb_credit arg = { .op = XB_CREDIT_CLEAR };
+	int fd, ret, c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return XB_EXIT_OK;
+		default:
+			return usage_error("credit clear: bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("credit clear: unexpected argument '%s'",
+				   argv[optind]);
+
+	ret = xb_open_feature(&fd, XB_FEATURE_CREDIT, "fair credit");
+	if (ret)
+		return ret;
+	c = credit_call(fd, &arg);
+	close(fd);
+	return c ? credit_errno(c, &arg) : XB_EXIT_OK;
+}
+
+static int cmd_credit_add(int argc, char **argv)
+{
+	return credit_change(argc, argv, true);
+}
+
+static int cmd_credit_del(int argc, char **argv)
+{
+	return credit_change(argc, argv, false);
+}
+
+static int cmd_credit(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} subs[] = {
+		{ "list", credit_list },
+		{ "add", cmd_credit_add },
+		{ "del", cmd_credit_del },
+		{ "clear", credit_clear },
+	};
+	unsigned int i;
+
+	if (argc < 2)
+		return usage_error("credit: missing subcommand: list, add, del or clear");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return XB_EXIT_OK;
+	}
+	for (i = 0; i < ARRAY_SIZE(subs); i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].fn(argc - 1, argv + 1);
+	return usage_error("credit: unknown subcommand '%s'", argv[1]);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1067,6 +1692,8 @@ int main(int argc, char **argv)
 		{ "steal", cmd_steal },
 		{ "status", cmd_status },
 		{ "set", cmd_set },
+		{ "vclock", cmd_vclock },
+		{ "credit", cmd_credit },
 	};
 	unsigned int i;
 	int c, ret;

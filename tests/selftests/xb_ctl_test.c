@@ -1,0 +1,937 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xb_ctl_test - selftests of xballoonctl's vclock and credit commands, run
+ * as root inside a guest with xballoon.ko loaded. Each checks what the tool
+ * says against what the module's ioctls (and its sysfs parameter) say.
+ *
+ * Copyright (C) 2026 The xballoon authors
+ *
+ * Environment:
+ *   XB_PAYLOAD   the payload directory: xballoonctl is $XB_PAYLOAD/bin
+ *                (default: the directory of this binary)
+ *   XB_CTL       xballoonctl itself, if given
+ *
+ * Every test leaves the virtual clock on, the fair-credit set empty and
+ * kernel.sched_schedstats as it found it, even when it fails.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/xballoon.h>
+
+#include "kselftest_harness.h"
+/* The selftests Makefile links xb_json.c into xb_selftest only. */
+#include "xb_json.c"
+
+#define XB_DEV		"/dev/xballoon"
+#define VCLOCK_PARAM	"/sys/module/xballoon/parameters/vclock"
+#define SCHEDSTATS	"/proc/sys/kernel/sched_schedstats"
+
+/* The name a child of ours takes, to find it in the tool's output. */
+#define CHILD_COMM	"xb-ctl-child"
+/* Below PID_MAX_LIMIT, above any pid this guest has handed out. */
+#define NO_SUCH_PID	4000000
+#define NO_SUCH_PID_S	"4000000"
+
+#define NSEC_PER_MSEC	1000000ULL
+
+/* ---------------------------------------------------------------------- */
+/* Small helpers */
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (ms % 1000) * NSEC_PER_MSEC,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+/* kernel.sched_schedstats: 0 or 1, -1 if it cannot be read. */
+static int schedstats(void)
+{
+	char buf[16];
+
+	if (read_str(SCHEDSTATS, buf, sizeof(buf)))
+		return -1;
+	return strcmp(buf, "0") != 0;
+}
+
+/* The vclock module parameter: 'Y', 'N', or '?' if unreadable. */
+static char vclock_param(void)
+{
+	char buf[16];
+
+	if (read_str(VCLOCK_PARAM, buf, sizeof(buf)))
+		return '?';
+	return buf[0];
+}
+
+static const char *ctl_path(void)
+{
+	static char path[PATH_MAX];
+	const char *ctl = getenv("XB_CTL");
+	const char *payload = getenv("XB_PAYLOAD");
+	char *slash;
+	ssize_t n;
+
+	if (path[0])
+		return path;
+	if (ctl && *ctl) {
+		snprintf(path, sizeof(path), "%s", ctl);
+		return path;
+	}
+	if (payload && *payload) {
+		snprintf(path, sizeof(path), "%s/bin/xballoonctl", payload);
+		return path;
+	}
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0) {
+		snprintf(path, sizeof(path), "./xballoonctl");
+		return path;
+	}
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	snprintf(slash ? slash + 1 : path,
+		 sizeof(path) - (slash ? slash + 1 - path : 0), "xballoonctl");
+	return path;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Running xballoonctl */
+
+struct output {
+	int code;		/* exit code, 128 + signal, or -1 */
+	char out[65536];	/* stdout */
+	char err[16384];	/* stderr */
+};
+
+static int make_tmp(void)
+{
+	char path[] = "/tmp/xb-ctl-test.XXXXXX";
+	int fd = mkostemp(path, O_CLOEXEC);
+
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+static void read_tmp(int fd, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* Print @text into the TAP stream as diagnostics. */
+static void log_text(const char *what, const char *text)
+{
+	const char *p = text, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		fprintf(stderr, "# %s: %.*s\n", what, (int)(nl - p), p);
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+static void log_output(const struct output *o)
+{
+	fprintf(stderr, "# xballoonctl exited %d\n", o->code);
+	log_text("stdout", o->out);
+	log_text("stderr", o->err);
+}
+
+/*
+ * Run xballoonctl with @args (NULL-terminated) to its end, as user @uid if
+ * it is not 0. 0, or -1 if it could not run or did not end within 30 s.
+ */
+static int run_ctl_as(uid_t uid, const char *const *args, struct output *o)
+{
+	const char *path = ctl_path();
+	int fdo = make_tmp(), fde = make_tmp(), status, i, ret = -1;
+	char *argv[16];
+	pid_t pid;
+
+	o->code = -1;
+	o->out[0] = o->err[0] = '\0';
+	if (fdo < 0 || fde < 0)
+		goto out;
+	argv[0] = (char *)path;
+	for (i = 1; args[i - 1] && i < 15; i++)
+		argv[i] = (char *)args[i - 1];
+	argv[i] = NULL;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		goto out;
+	if (!pid) {
+		dup2(fdo, STDOUT_FILENO);
+		dup2(fde, STDERR_FILENO);
+		if (uid && (setgid(uid) || setuid(uid)))
+			_exit(126);
+		execv(path, argv);
+		dprintf(fde, "cannot run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	for (i = 0; i < 3000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		sleep_ms(10);
+	}
+	if (i == 3000) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		goto out;
+	}
+	if (WIFEXITED(status))
+		o->code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		o->code = 128 + WTERMSIG(status);
+	read_tmp(fdo, o->out, sizeof(o->out));
+	read_tmp(fde, o->err, sizeof(o->err));
+	ret = 0;
+out:
+	if (fdo >= 0)
+		close(fdo);
+	if (fde >= 0)
+		close(fde);
+	return ret;
+}
+
+static int run_ctl(const char *const *args, struct output *o)
+{
+	return run_ctl_as(0, args, o);
+}
+
+/*
+ * Run xballoonctl with @args: it must exit @code and, if @says is not
+ * NULL, say it on stderr. The output goes to the log when it does not.
+ */
+static void ctl_expect(struct __test_metadata *_metadata,
+		       const char *const *args, struct output *o, int code,
+		       const char *says)
+{
+	char cmd[256];
+	int i, n = 0;
+
+	ASSERT_EQ(0, run_ctl(args, o));
+	if (o->code == code && (!says || strstr(o->err, says)))
+		return;
+	cmd[0] = '\0';
+	for (i = 0; args[i] && n >= 0 && n < (int)sizeof(cmd); i++)
+		n += snprintf(cmd + n, sizeof(cmd) - n, " %s", args[i]);
+	TH_LOG("xballoonctl%s: want exit %d saying '%s'", cmd, code,
+	       says ? says : "");
+	log_output(o);
+	EXPECT_EQ(code, o->code);
+	if (says)
+		EXPECT_NE(NULL, strstr(o->err, says));
+}
+
+#define EXPECT_CTL(o, code, says, ...) do {				\
+	const char * const _args[] = { __VA_ARGS__, NULL };		\
+	ctl_expect(_metadata, _args, o, code, says);			\
+} while (0)
+
+static bool is_uint(const struct xb_json *v)
+{
+	return v && v->type == XB_JSON_NUMBER && v->is_uint;
+}
+
+/* Parse the tool's stdout; NULL (logged) if it is not one JSON value. */
+static struct xb_json *parse_out(struct __test_metadata *_metadata,
+				 const struct output *o)
+{
+	struct xb_json *doc;
+	const char *err;
+	size_t off;
+
+	doc = xb_json_parse(o->out, &err, &off);
+	if (!doc) {
+		TH_LOG("invalid JSON (%s at byte %zu)", err, off);
+		log_output(o);
+	} else if (xb_json_duplicate_key(doc)) {
+		TH_LOG("duplicate key %s", xb_json_duplicate_key(doc));
+		xb_json_free(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The module */
+
+static int vclock_read(int fd, struct xb_vclock *vc)
+{
+	memset(vc, 0, sizeof(*vc));
+	vc->size = sizeof(*vc);
+	return ioctl(fd, XB_IOC_VCLOCK, vc);
+}
+
+static int vclock_set(int fd, __u32 enable)
+{
+	struct xb_vclock vc = {
+		.size = sizeof(vc),
+		.flags = XB_VCLOCK_SET,
+		.enable = enable,
+	};
+
+	return ioctl(fd, XB_IOC_VCLOCK, &vc);
+}
+
+static int credit(int fd, __u32 op, __u32 pid, const char *comm,
+		  struct xb_credit *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->op = op;
+	c->pid = pid;
+	if (comm)
+		memcpy(c->comm, comm, strnlen(comm, sizeof(c->comm)));
+	return ioctl(fd, XB_IOC_CREDIT, c);
+}
+
+/* Entry @index of the set into @c; 0, or the errno of XB_CREDIT_GET. */
+static int credit_get(int fd, __u32 index, struct xb_credit *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->op = XB_CREDIT_GET;
+	c->index = index;
+	return ioctl(fd, XB_IOC_CREDIT, c) ? errno : 0;
+}
+
+/* Entries in the set: GET until ENOENT; -1 on another error. */
+static int credit_count(int fd)
+{
+	struct xb_credit c;
+	int n, err;
+
+	for (n = 0; n <= XB_CREDIT_MAX; n++) {
+		err = credit_get(fd, n, &c);
+		if (err == ENOENT)
+			return n;
+		if (err)
+			return -1;
+	}
+	return -1;
+}
+
+/* A child that sleeps under the name CHILD_COMM until killed; its pid. */
+static pid_t spawn_child(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		prctl(PR_SET_NAME, CHILD_COMM, 0, 0, 0);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The fixture */
+
+/* The fixture's data type: FIXTURE_DATA(ctl) spells the same struct. */
+#define ctl_data _test_data_ctl
+
+FIXTURE(ctl) {
+	int fd;			/* /dev/xballoon, in the test's process */
+	int schedstats;		/* as found: 0, 1, or -1 if there is none */
+	pid_t child;		/* a child of the test, 0 if none */
+	struct output o;	/* the last run of xballoonctl */
+};
+
+FIXTURE_SETUP(ctl)
+{
+	struct xb_credit c;
+
+	self->fd = -1;
+	self->schedstats = schedstats();
+	self->fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", XB_DEV, strerror(errno));
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_CLEAR, 0, NULL, &c))
+		TH_LOG("XB_CREDIT_CLEAR: %s", strerror(errno));
+	ASSERT_EQ(0, vclock_set(self->fd, 1))
+		TH_LOG("XB_IOC_VCLOCK on: %s", strerror(errno));
+}
+
+/*
+ * In the parent, so it runs even if the test died: the test's file
+ * descriptors are not open here, so open the device again.
+ */
+FIXTURE_TEARDOWN_PARENT(ctl)
+{
+	struct xb_credit c;
+	char val[4];
+	int fd;
+
+	if (self->child > 0) {
+		kill(self->child, SIGKILL);
+		waitpid(self->child, NULL, 0);
+	}
+	fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		credit(fd, XB_CREDIT_CLEAR, 0, NULL, &c);
+		vclock_set(fd, 1);
+		close(fd);
+	}
+	if (self->schedstats >= 0 && schedstats() != self->schedstats) {
+		snprintf(val, sizeof(val), "%d", self->schedstats);
+		write_str(SCHEDSTATS, val);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* vclock */
+
+/* vclock off, then on: the ioctl and the module parameter follow. */
+TEST_F(ctl, vclock_off_and_on)
+{
+	struct output *o = &self->o;
+	struct xb_vclock vc;
+
+	EXPECT_CTL(o, 0, NULL, "vclock", "off");
+	ASSERT_EQ(0, vclock_read(self->fd, &vc));
+	EXPECT_EQ(XB_VCLOCK_OFF, vc.state);
+	EXPECT_EQ(0U, vc.enable);
+	EXPECT_EQ('N', vclock_param());
+	/* It shows the state it set. */
+	EXPECT_NE(NULL, strstr(o->out, "state:      off: "));
+	EXPECT_NE(NULL, strstr(o->out, "enable:     no"));
+	EXPECT_EQ(0, o->err[0]);
+
+	/* Showing changes nothing. */
+	EXPECT_CTL(o, 0, NULL, "vclock");
+	EXPECT_NE(NULL, strstr(o->out, "state:      off: "));
+	ASSERT_EQ(0, vclock_read(self->fd, &vc));
+	EXPECT_EQ(XB_VCLOCK_OFF, vc.state);
+
+	EXPECT_CTL(o, 0, NULL, "vclock", "on");
+	ASSERT_EQ(0, vclock_read(self->fd, &vc));
+	EXPECT_EQ(1U, vc.enable);
+	/* On is wanted; whether it acts depends on the steal source. */
+	EXPECT_TRUE(vc.state == XB_VCLOCK_ON || vc.state == XB_VCLOCK_NO_STEAL ||
+		    vc.state == XB_VCLOCK_KERNEL)
+		TH_LOG("state %u after on", vc.state);
+	EXPECT_EQ('Y', vclock_param());
+	EXPECT_NE(NULL, strstr(o->out, "enable:     yes"));
+	switch (vc.state) {
+	case XB_VCLOCK_ON:
+		EXPECT_NE(NULL, strstr(o->out, "state:      on: "));
+		break;
+	case XB_VCLOCK_NO_STEAL:
+		EXPECT_NE(NULL, strstr(o->out, "state:      no steal source: "));
+		break;
+	case XB_VCLOCK_KERNEL:
+		EXPECT_NE(NULL, strstr(o->out, "state:      kernel does it: "));
+		break;
+	}
+	EXPECT_NE(NULL, strstr(o->out, "uncharged:  "));
+	EXPECT_NE(NULL, strstr(o->out, "events:     "));
+	EXPECT_NE(NULL, strstr(o->out, "hook cost:  "));
+	if (_metadata->exit_code)
+		log_output(o);
+}
+
+/* Check `vclock ... --json` against two ioctl reads around it. */
+static void check_vclock_json(struct __test_metadata *_metadata,
+			      const struct xb_vclock *before,
+			      const struct xb_vclock *after,
+			      const struct output *o)
+{
+	static const char * const names[] = {
+		[XB_VCLOCK_OFF] = "off",
+		[XB_VCLOCK_ON] = "on",
+		[XB_VCLOCK_KERNEL] = "kernel",
+		[XB_VCLOCK_NO_STEAL] = "no-steal",
+	};
+	const struct xb_json *v, *per;
+	struct xb_json *doc;
+	unsigned long long events;
+	double diff;
+
+	doc = parse_out(_metadata, o);
+	ASSERT_NE(NULL, doc);
+	ASSERT_EQ(XB_JSON_OBJECT, doc->type);
+	EXPECT_EQ(7U, xb_json_count(doc));
+
+	v = xb_json_get(doc, "enable");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_EQ(after->enable, v->uint);
+	v = xb_json_get(doc, "state");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_EQ(after->state, v->uint);
+	ASSERT_GT(ARRAY_SIZE(names), after->state);
+	v = xb_json_get(doc, "state_name");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(XB_JSON_STRING, v->type);
+	EXPECT_STREQ(names[after->state], v->str);
+
+	/* Counters only grow: between the reads before and after. */
+	v = xb_json_get(doc, "uncharged_ns");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_LE(before->uncharged_ns, v->uint);
+	EXPECT_GE(after->uncharged_ns, v->uint);
+	v = xb_json_get(doc, "hook_ns");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_LE(before->hook_ns, v->uint);
+	EXPECT_GE(after->hook_ns, v->uint);
+	v = xb_json_get(doc, "events");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_LE(before->events, v->uint);
+	EXPECT_GE(after->events, v->uint);
+	events = v->uint;
+
+	per = xb_json_get(doc, "hook_ns_per_event");
+	ASSERT_NE(NULL, per);
+	if (!events) {
+		EXPECT_EQ(XB_JSON_NULL, per->type);
+	} else {
+		ASSERT_EQ(XB_JSON_NUMBER, per->type);
+		v = xb_json_get(doc, "hook_ns");
+		/* Printed with one decimal. */
+		diff = (double)v->uint / events - per->number;
+		EXPECT_TRUE(diff < 0.051 && diff > -0.051)
+			TH_LOG("hook_ns_per_event %f, hook_ns / events %f",
+			       per->number, (double)v->uint / events);
+	}
+	xb_json_free(doc);
+}
+
+TEST_F(ctl, vclock_json_agrees_with_the_ioctl)
+{
+	static const char * const show[] = { "vclock", "--json", NULL };
+	static const char * const off[] = { "vclock", "off", "--json", NULL };
+	static const char * const on[] = { "vclock", "--json", "on", NULL };
+	struct output *o = &self->o;
+	struct xb_vclock before, after;
+
+	ASSERT_EQ(0, vclock_read(self->fd, &before));
+	ASSERT_EQ(0, run_ctl(show, o));
+	ASSERT_EQ(0, vclock_read(self->fd, &after));
+	ASSERT_EQ(0, o->code) log_output(o);
+	EXPECT_EQ(0, o->err[0]);
+	check_vclock_json(_metadata, &before, &after, o);
+
+	/* Switching with --json reports the state after the switch. */
+	ASSERT_EQ(0, vclock_read(self->fd, &before));
+	ASSERT_EQ(0, run_ctl(off, o));
+	ASSERT_EQ(0, vclock_read(self->fd, &after));
+	ASSERT_EQ(0, o->code) log_output(o);
+	EXPECT_EQ(XB_VCLOCK_OFF, after.state);
+	check_vclock_json(_metadata, &before, &after, o);
+
+	ASSERT_EQ(0, vclock_read(self->fd, &before));
+	ASSERT_EQ(0, run_ctl(on, o));
+	ASSERT_EQ(0, vclock_read(self->fd, &after));
+	ASSERT_EQ(0, o->code) log_output(o);
+	EXPECT_EQ(1U, after.enable);
+	EXPECT_NE(XB_VCLOCK_OFF, after.state);
+	check_vclock_json(_metadata, &before, &after, o);
+}
+
+/* ---------------------------------------------------------------------- */
+/* credit */
+
+TEST_F(ctl, credit_add_pid_shows_in_the_set)
+{
+	const struct xb_json *e, *v;
+	struct output *o = &self->o;
+	struct xb_credit c;
+	struct xb_json *doc;
+	char pid[16], want[64], comm[32];
+	int i;
+
+	self->child = spawn_child();
+	ASSERT_LT(0, self->child);
+	/* Wait for its new name: it is what the list shows. */
+	snprintf(want, sizeof(want), "/proc/%d/comm", self->child);
+	for (i = 0; i < 200; i++) {
+		if (!read_str(want, comm, sizeof(comm)) &&
+		    !strcmp(comm, CHILD_COMM))
+			break;
+		sleep_ms(5);
+	}
+	snprintf(pid, sizeof(pid), "%d", self->child);
+
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--pid", pid);
+	EXPECT_EQ(0, o->out[0]);
+	ASSERT_EQ(0, credit_get(self->fd, 0, &c));
+	EXPECT_EQ((__u32)self->child, c.pid);
+	EXPECT_EQ(0, c.comm[0]);
+	EXPECT_EQ(1U, c.nr_entries);
+	EXPECT_EQ(ENOENT, credit_get(self->fd, 1, &c));
+
+	/* The list in JSON: the pid, its task's name, the counters. */
+	EXPECT_CTL(o, 0, NULL, "credit", "list", "--json");
+	doc = parse_out(_metadata, o);
+	ASSERT_NE(NULL, doc);
+	v = xb_json_get(doc, "nr_entries");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_EQ(1U, v->uint);
+	v = xb_json_get(doc, "max_entries");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_EQ(XB_CREDIT_MAX, v->uint);
+	v = xb_json_get(doc, "entries");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(XB_JSON_ARRAY, v->type);
+	ASSERT_EQ(1U, xb_json_count(v));
+	e = v->child;
+	ASSERT_TRUE(is_uint(xb_json_get(e, "pid")));
+	EXPECT_EQ((unsigned long long)self->child, xb_json_get(e, "pid")->uint);
+	ASSERT_NE(NULL, xb_json_get(e, "comm"));
+	ASSERT_EQ(XB_JSON_STRING, xb_json_get(e, "comm")->type);
+	EXPECT_STREQ("", xb_json_get(e, "comm")->str);
+	ASSERT_NE(NULL, xb_json_get(e, "task_comm"));
+	ASSERT_EQ(XB_JSON_STRING, xb_json_get(e, "task_comm")->type);
+	EXPECT_STREQ(CHILD_COMM, xb_json_get(e, "task_comm")->str);
+	EXPECT_TRUE(is_uint(xb_json_get(doc, "restored")));
+	EXPECT_TRUE(is_uint(xb_json_get(doc, "credited_ns")));
+	v = xb_json_get(doc, "schedstats");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(XB_JSON_BOOL, v->type);
+	EXPECT_EQ(schedstats() == 1, v->boolean);
+	xb_json_free(doc);
+
+	/* The same for people. */
+	EXPECT_CTL(o, 0, NULL, "credit", "list");
+	snprintf(want, sizeof(want), "pid %-8s (" CHILD_COMM ")", pid);
+	EXPECT_NE(NULL, strstr(o->out, want)) log_output(o);
+	EXPECT_NE(NULL, strstr(o->out, "1 of 64 entries")) log_output(o);
+	EXPECT_NE(NULL, strstr(o->out, "restored wake-ups: "));
+
+	/* And out again. */
+	EXPECT_CTL(o, 0, NULL, "credit", "del", "--pid", pid);
+	EXPECT_EQ(0, credit_count(self->fd));
+}
+
+TEST_F(ctl, credit_add_comm_twice_is_refused)
+{
+	const struct xb_json *e;
+	struct output *o = &self->o;
+	struct xb_credit c;
+	struct xb_json *doc;
+
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--comm", "sleep");
+	EXPECT_CTL(o, 1, "comm sleep: already in the set",
+		   "credit", "add", "--comm", "sleep");
+	EXPECT_EQ(0, o->out[0]);
+	ASSERT_EQ(0, credit_get(self->fd, 0, &c));
+	EXPECT_EQ(0U, c.pid);
+	EXPECT_STREQ("sleep", c.comm);
+	EXPECT_EQ(1U, c.nr_entries);
+
+	EXPECT_CTL(o, 0, NULL, "credit", "list", "--json");
+	doc = parse_out(_metadata, o);
+	ASSERT_NE(NULL, doc);
+	ASSERT_EQ(1U, xb_json_count(xb_json_get(doc, "entries")));
+	e = xb_json_get(doc, "entries")->child;
+	ASSERT_TRUE(is_uint(xb_json_get(e, "pid")));
+	EXPECT_EQ(0U, xb_json_get(e, "pid")->uint);
+	ASSERT_NE(NULL, xb_json_get(e, "comm"));
+	ASSERT_EQ(XB_JSON_STRING, xb_json_get(e, "comm")->type);
+	EXPECT_STREQ("sleep", xb_json_get(e, "comm")->str);
+	ASSERT_NE(NULL, xb_json_get(e, "task_comm"));
+	EXPECT_EQ(XB_JSON_NULL, xb_json_get(e, "task_comm")->type);
+	xb_json_free(doc);
+	EXPECT_CTL(o, 0, NULL, "credit", "list");
+	EXPECT_NE(NULL, strstr(o->out, "\n  comm sleep\n")) log_output(o);
+
+	EXPECT_CTL(o, 0, NULL, "credit", "del", "--comm", "sleep");
+	EXPECT_EQ(0, credit_count(self->fd));
+}
+
+/* Each errno of XB_IOC_CREDIT in words, exit 1, and the set untouched. */
+TEST_F_TIMEOUT(ctl, credit_errors_exit_1, 60)
+{
+	struct output *o = &self->o;
+	struct xb_credit c;
+	char name[XB_COMM_LEN];
+	int i;
+
+	/* ENOENT: removing what is not there, by name or by pid. */
+	EXPECT_CTL(o, 1, "comm nosuchtask: not in the set",
+		   "credit", "del", "--comm", "nosuchtask");
+	EXPECT_CTL(o, 1, "pid " NO_SUCH_PID_S ": not in the set",
+		   "credit", "del", "--pid", NO_SUCH_PID_S);
+	/* ESRCH */
+	EXPECT_CTL(o, 1, "no such task: pid " NO_SUCH_PID_S,
+		   "credit", "add", "--pid", NO_SUCH_PID_S);
+	/* EINVAL: the module judges the characters; the length is ours. */
+	EXPECT_CTL(o, 1, "invalid pid or command name (1-15 printable characters, no '/')",
+		   "credit", "add", "--comm", "a/b");
+	EXPECT_CTL(o, 1, "invalid pid or command name",
+		   "credit", "add", "--comm", "tab\tname");
+	EXPECT_CTL(o, 1, "invalid pid or command name",
+		   "credit", "add", "--comm", "");
+	EXPECT_CTL(o, 1, "invalid pid or command name",
+		   "credit", "add", "--pid", "0");
+	EXPECT_CTL(o, 1, "invalid pid or command name",
+		   "credit", "add", "--pid", "99999999999");
+	EXPECT_CTL(o, 1, "invalid pid or command name",
+		   "credit", "del", "--comm", "a/b");
+	EXPECT_EQ(0, credit_count(self->fd));
+
+	/* ENOSPC: a full set. */
+	for (i = 0; i < XB_CREDIT_MAX; i++) {
+		snprintf(name, sizeof(name), "task%d", i);
+		ASSERT_EQ(0, credit(self->fd, XB_CREDIT_ADD_COMM, 0, name, &c));
+	}
+	EXPECT_CTL(o, 1, "the set is full (64 entries)",
+		   "credit", "add", "--comm", "onemore");
+	EXPECT_EQ(XB_CREDIT_MAX, credit_count(self->fd));
+	/* A full set lists in full. */
+	EXPECT_CTL(o, 0, NULL, "credit", "list");
+	EXPECT_NE(NULL, strstr(o->out, "64 of 64 entries"));
+	EXPECT_NE(NULL, strstr(o->out, "\n  comm task63\n"));
+}
+
+/* Usage errors: exit 64, a hint, nothing changed. */
+TEST_F_TIMEOUT(ctl, usage_errors_exit_64, 60)
+{
+	static const struct {
+		const char *args[8];
+	} cases[] = {
+		{ { "credit" } },
+		{ { "credit", "bogus" } },
+		{ { "credit", "add" } },
+		{ { "credit", "del" } },
+		{ { "credit", "add", "--pid", "1", "--comm", "init" } },
+		{ { "credit", "add", "--pid", "1", "--pid", "1" } },
+		{ { "credit", "add", "--comm", "a", "--comm", "b" } },
+		{ { "credit", "add", "--pid", "abc" } },
+		{ { "credit", "add", "--pid", "-1" } },
+		{ { "credit", "add", "--pid", "12x" } },
+		{ { "credit", "add", "--pid", "" } },
+		{ { "credit", "add", "--pid" } },
+		{ { "credit", "add", "--comm", "0123456789abcdef" } },
+		{ { "credit", "del", "--pid", "abc" } },
+		{ { "credit", "del", "--no-schedstats", "--comm", "sleep" } },
+		{ { "credit", "add", "--comm", "sleep", "extra" } },
+		{ { "credit", "add", "--bogus" } },
+		{ { "credit", "clear", "extra" } },
+		{ { "credit", "clear", "--pid", "1" } },
+		{ { "credit", "list", "extra" } },
+		{ { "credit", "list", "--bogus" } },
+		{ { "vclock", "maybe" } },
+		{ { "vclock", "off", "on" } },
+		{ { "vclock", "--bogus" } },
+		{ { "vclock", "off", "extra" } },
+	};
+	struct output *o = &self->o;
+	struct xb_vclock vc;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ASSERT_EQ(0, run_ctl(cases[i].args, o));
+		if (o->code != 64 || !strstr(o->err, "--help")) {
+			TH_LOG("case %u: want exit 64", i);
+			log_output(o);
+		}
+		EXPECT_EQ(64, o->code);
+		EXPECT_NE(NULL, strstr(o->err, "--help"));
+		EXPECT_EQ(0, o->out[0]);
+	}
+	EXPECT_EQ(0, credit_count(self->fd));
+	ASSERT_EQ(0, vclock_read(self->fd, &vc));
+	EXPECT_EQ(1U, vc.enable);
+	EXPECT_EQ('Y', vclock_param());
+}
+
+TEST_F_TIMEOUT(ctl, credit_add_turns_schedstats_on, 60)
+{
+	struct output *o = &self->o;
+
+	if (self->schedstats < 0)
+		SKIP(return, "no " SCHEDSTATS " (CONFIG_SCHEDSTATS off)");
+
+	/* Off: add turns it on, and says so. */
+	ASSERT_EQ(0, write_str(SCHEDSTATS, "0"));
+	ASSERT_EQ(0, schedstats());
+	EXPECT_CTL(o, 0, "fair credit needs schedstats: enabled kernel.sched_schedstats",
+		   "credit", "add", "--comm", "sleep");
+	EXPECT_EQ(1, schedstats());
+
+	/* On: nothing to say. */
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--comm", "xb-other");
+	EXPECT_EQ(0, o->err[0]) log_output(o);
+	EXPECT_EQ(1, schedstats());
+
+	/* --no-schedstats: left off, with a warning. */
+	ASSERT_EQ(0, write_str(SCHEDSTATS, "0"));
+	EXPECT_CTL(o, 0, "will not act", "credit", "add", "--no-schedstats",
+		   "--comm", "xb-third");
+	EXPECT_EQ(0, schedstats());
+	EXPECT_EQ(3, credit_count(self->fd));
+	/* The list says it too. */
+	EXPECT_CTL(o, 0, NULL, "credit", "list");
+	EXPECT_NE(NULL, strstr(o->out, "does not act")) log_output(o);
+
+	/* A failed add does not touch schedstats. */
+	EXPECT_CTL(o, 1, "already in the set", "credit", "add", "--comm",
+		   "sleep");
+	EXPECT_EQ(0, schedstats());
+	EXPECT_EQ(NULL, strstr(o->err, "enabled"));
+	/* Nor does del or clear. */
+	EXPECT_CTL(o, 0, NULL, "credit", "del", "--comm", "sleep");
+	EXPECT_CTL(o, 0, NULL, "credit", "clear");
+	EXPECT_EQ(0, schedstats());
+}
+
+TEST_F(ctl, credit_clear_empties_the_set)
+{
+	const struct xb_json *v;
+	struct output *o = &self->o;
+	struct xb_credit c;
+	struct xb_json *doc;
+	char pid[16];
+
+	self->child = spawn_child();
+	ASSERT_LT(0, self->child);
+	snprintf(pid, sizeof(pid), "%d", self->child);
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--pid", pid);
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--comm", "sleep");
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--comm", "memcached");
+	EXPECT_EQ(3, credit_count(self->fd));
+
+	EXPECT_CTL(o, 0, NULL, "credit", "clear");
+	EXPECT_EQ(0, o->out[0]);
+	EXPECT_EQ(0, o->err[0]);
+	EXPECT_EQ(ENOENT, credit_get(self->fd, 0, &c));
+	/* Clearing an empty set is no error. */
+	EXPECT_CTL(o, 0, NULL, "credit", "clear");
+
+	EXPECT_CTL(o, 0, NULL, "credit", "list", "--json");
+	doc = parse_out(_metadata, o);
+	ASSERT_NE(NULL, doc);
+	v = xb_json_get(doc, "nr_entries");
+	ASSERT_TRUE(is_uint(v));
+	EXPECT_EQ(0U, v->uint);
+	v = xb_json_get(doc, "entries");
+	ASSERT_NE(NULL, v);
+	EXPECT_EQ(XB_JSON_ARRAY, v->type);
+	EXPECT_EQ(0U, xb_json_count(v));
+	/* The module reports its counters only with a successful GET. */
+	ASSERT_NE(NULL, xb_json_get(doc, "restored"));
+	EXPECT_EQ(XB_JSON_NULL, xb_json_get(doc, "restored")->type);
+	xb_json_free(doc);
+	EXPECT_CTL(o, 0, NULL, "credit", "list");
+	EXPECT_NE(NULL, strstr(o->out, "the set is empty"));
+}
+
+/* A pid entry outlives its task: listed as gone, and still removable. */
+TEST_F(ctl, credit_entry_of_an_exited_task)
+{
+	struct output *o = &self->o;
+	char pid[16];
+
+	self->child = spawn_child();
+	ASSERT_LT(0, self->child);
+	snprintf(pid, sizeof(pid), "%d", self->child);
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--pid", pid);
+	kill(self->child, SIGKILL);
+	waitpid(self->child, NULL, 0);
+	self->child = 0;
+
+	EXPECT_CTL(o, 0, NULL, "credit", "list");
+	EXPECT_EQ(1, credit_count(self->fd));
+	EXPECT_NE(NULL, strstr(o->out, "1 of 64 entries")) log_output(o);
+	EXPECT_NE(NULL, strstr(o->out, "exited")) log_output(o);
+	EXPECT_CTL(o, 0, NULL, "credit", "del", "--pid", pid);
+	EXPECT_EQ(0, credit_count(self->fd));
+}
+
+/* The device is root only: exit 3 for anyone else. */
+TEST_F(ctl, not_root_exits_3)
+{
+	static const char * const list[] = { "credit", "list", NULL };
+	static const char * const off[] = { "vclock", "off", NULL };
+	struct output *o = &self->o;
+	struct xb_vclock vc;
+
+	ASSERT_EQ(0, run_ctl_as(65534, list, o));
+	EXPECT_EQ(3, o->code) log_output(o);
+	EXPECT_NE(NULL, strstr(o->err, "permission denied"));
+	ASSERT_EQ(0, run_ctl_as(65534, off, o));
+	EXPECT_EQ(3, o->code) log_output(o);
+	ASSERT_EQ(0, vclock_read(self->fd, &vc));
+	EXPECT_EQ(1U, vc.enable);
+}
+
+TEST(ctl_help_lists_the_commands)
+{
+	static const char * const help[] = { "--help", NULL };
+	static const char * const sub[] = { "credit", "add", "-h", NULL };
+	struct output *o = malloc(sizeof(*o));
+
+	ASSERT_NE(NULL, o);
+	ASSERT_EQ(0, run_ctl(help, o));
+	EXPECT_EQ(0, o->code);
+	EXPECT_NE(NULL, strstr(o->out, "vclock [on|off] [--json]"));
+	EXPECT_NE(NULL, strstr(o->out, "credit list [--json]"));
+	EXPECT_NE(NULL, strstr(o->out, "credit add --pid N | --comm NAME"));
+	EXPECT_NE(NULL, strstr(o->out, "credit del --pid N | --comm NAME"));
+	EXPECT_NE(NULL, strstr(o->out, "credit clear"));
+	ASSERT_EQ(0, run_ctl(sub, o));
+	EXPECT_EQ(0, o->code);
+	EXPECT_NE(NULL, strstr(o->out, "--no-schedstats"));
+	free(o);
+}
+
+TEST_HARNESS_MAIN
