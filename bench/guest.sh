@@ -28,13 +28,14 @@
 #
 # Environment (from the kernel command line, via tests/vm's XB_VM_APPEND):
 # XB_BENCH_GUEST_IP, XB_BENCH_HOST_IP, XB_BENCH_HOST_MAC, XB_BENCH_PORT,
-# XB_BENCH_CTL_PORT.
+# XB_BENCH_CTL_PORT. Under tests/xen (a PV domU, the client in dom0) the
+# harness has set the link up already and passes XB_DOMU_IP / XB_DOM0_IP.
 set -u
 
 P=${XB_PAYLOAD:-/xb}
 bin=$P/bin
-gip=${XB_BENCH_GUEST_IP:-10.77.0.2}
-hip=${XB_BENCH_HOST_IP:-10.77.0.1}
+gip=${XB_BENCH_GUEST_IP:-${XB_DOMU_IP:-10.77.0.2}}
+hip=${XB_BENCH_HOST_IP:-${XB_DOM0_IP:-10.77.0.1}}
 hmac=${XB_BENCH_HOST_MAC:-}
 port=${XB_BENCH_PORT:-7000}
 cport=${XB_BENCH_CTL_PORT:-7001}
@@ -76,7 +77,8 @@ if [ -z "$ifc" ]; then
 	exit 1
 fi
 ip link set "$ifc" up
-ip addr add "$gip/24" dev "$ifc"
+# The Xen harness configures the link itself.
+ip -4 addr show dev "$ifc" | grep -q inet || ip addr add "$gip/24" dev "$ifc"
 # A permanent neighbour entry: no ARP exchange can ever delay a reply
 # (busybox ip has no "neigh replace"; arp -s makes a permanent one).
 if [ -n "$hmac" ] && ! arp -i "$ifc" -s "$hip" "$hmac"; then

@@ -62,7 +62,64 @@ struct snap {
 	uint64_t counter;
 	bool counter_ok;
 	int64_t watch_ticks[MAX_WATCH];
+	int64_t steal_ticks;	/* /proc/stat, all CPUs; -1 if unreadable */
+	/* Where requests get lost: the socket, the NIC's receive path. */
+	int64_t udp_in_errors;	/* /proc/net/snmp Udp InErrors */
+	int64_t udp_rcvbuf_errors;	/* ... RcvbufErrors (socket full) */
+	int64_t rx_dropped;	/* /proc/net/dev, every NIC but lo */
 };
+
+/*
+ * Udp InErrors and RcvbufErrors from /proc/net/snmp: a header line names
+ * the columns, the next "Udp:" line has the values.
+ */
+static void read_udp_errors(struct snap *s)
+{
+	char hdr[1024], val[1024], *h, *v, *hs, *vs;
+	FILE *f = fopen("/proc/net/snmp", "r");
+
+	s->udp_in_errors = s->udp_rcvbuf_errors = -1;
+	if (!f)
+		return;
+	while (fgets(hdr, sizeof(hdr), f)) {
+		if (strncmp(hdr, "Udp:", 4) || !fgets(val, sizeof(val), f))
+			continue;
+		h = strtok_r(hdr + 4, " \n", &hs);
+		v = strtok_r(val + 4, " \n", &vs);
+		while (h && v) {
+			if (!strcmp(h, "InErrors"))
+				s->udp_in_errors = atoll(v);
+			else if (!strcmp(h, "RcvbufErrors"))
+				s->udp_rcvbuf_errors = atoll(v);
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+		break;
+	}
+	fclose(f);
+}
+
+/* The receive drops of every NIC but lo, from /proc/net/dev. */
+static int64_t read_rx_dropped(void)
+{
+	unsigned long long rx_bytes, rx_packets, rx_errs, rx_drop;
+	char line[512], name[64];
+	int64_t sum = 0;
+	FILE *f = fopen("/proc/net/dev", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* "  eth0: bytes packets errs drop ..." */
+		if (sscanf(line, " %63[^:]: %llu %llu %llu %llu", name,
+			   &rx_bytes, &rx_packets, &rx_errs, &rx_drop) != 5 ||
+		    !strcmp(name, "lo"))
+			continue;
+		sum += rx_drop;
+	}
+	fclose(f);
+	return sum;
+}
 
 static struct watch watches[MAX_WATCH];
 static int nwatch;
@@ -123,6 +180,7 @@ static void copy_file(FILE *out, const char *path)
 
 static void take_snap(struct snap *s, const char *tag)
 {
+	unsigned long long v[8];
 	char path[512];
 	FILE *f;
 	int i, fd;
@@ -141,6 +199,21 @@ static void take_snap(struct snap *s, const char *tag)
 	}
 	for (i = 0; i < nwatch; i++)
 		s->watch_ticks[i] = proc_ticks(watches[i].pid);
+	/*
+	 * Steal as the guest kernel counts it (Xen: runstate runnable +
+	 * offline, the cap's parking; none under TCG).
+	 */
+	s->steal_ticks = -1;
+	f = fopen("/proc/stat", "r");
+	if (f) {
+		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7]) == 8)
+			s->steal_ticks = v[7];
+		fclose(f);
+	}
+	read_udp_errors(s);
+	s->rx_dropped = read_rx_dropped();
 	if (!nsnap)
 		return;
 	snprintf(path, sizeof(path), "%s.%s", out_prefix, tag);
@@ -174,6 +247,18 @@ static void write_result(const struct snap *a, const struct snap *b,
 			fprintf(f, "hog_iters=%llu\nhog_iters_per_s=%.1f\n",
 				(unsigned long long)(b->counter - a->counter),
 				(b->counter - a->counter) * 1e9 / win);
+		if (a->steal_ticks >= 0 && b->steal_ticks >= 0)
+			fprintf(f, "steal_pct=%.2f\n",
+				100.0 * (b->steal_ticks - a->steal_ticks) *
+				tick_ns / win);
+		if (a->udp_in_errors >= 0 && b->udp_in_errors >= 0)
+			fprintf(f, "udp_in_errors=%lld\nudp_rcvbuf_errors=%lld\n",
+				(long long)(b->udp_in_errors - a->udp_in_errors),
+				(long long)(b->udp_rcvbuf_errors -
+					    a->udp_rcvbuf_errors));
+		if (a->rx_dropped >= 0 && b->rx_dropped >= 0)
+			fprintf(f, "nic_rx_dropped=%lld\n",
+				(long long)(b->rx_dropped - a->rx_dropped));
 		/* A process gone at either end has no share. */
 		for (i = 0; i < nwatch; i++)
 			if (a->watch_ticks[i] >= 0 && b->watch_ticks[i] >= 0)

@@ -1,0 +1,131 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# xen-dom0.sh - the dom0 side of the benchmark on Xen. bench/run.sh puts it
+# in the payload as dom0-run.sh; tests/xen/dom0-init.sh runs it in dom0
+# beside the domU, which runs bench/guest.sh. It does what bench/run.sh
+# does on the host for the capped-QEMU platform: send each command to the
+# guest over the netfront/netback link, follow the guest's reports in the
+# console log that xenconsoled writes, set the domU's credit cap for the
+# measurement only and run udpping for the load.
+#
+# Input: ./bench-xen.conf (RATE WARMUP DURATION TIMEOUT_MS CAP_PCT)
+# and ./bench-xen.cases, one case a line: "<tag> <run arguments...>".
+# Output, on stdout (the harness puts it in dom0-hook.log), one block per
+# case attempt:
+#   XB-XEN-CASE tag=<tag> attempt=<n>
+#   XB-XEN-UDP <udpping's JSON>
+#   XB-XEN-DOMCPU cpu0=<s> cpu1=<s> t0=<s> t1=<s>
+#                      the domU's CPU seconds (xl list) and dom0's uptime
+#                      before and after the whole udpping run (warm-up,
+#                      window and drain: xl is too slow to run at the
+#                      window's edges without delaying requests)
+#   XB-XEN-RESULT <the guest's RESULT line>
+#   XB-XEN-SAMPLES <tag> <base64 line>...
+#                      the RTT samples, gzipped (the report crosses an
+#                      emulated serial port: a few KiB per case this way)
+# plus XB-XEN-CALIB lines and XB-XEN-DONE at the end.
+set -u
+
+cd "${XB_PAYLOAD:-/xb}" || exit 1
+# shellcheck source=/dev/null # written by bench/run.sh
+. ./bench-xen.conf
+domu=xbdomu
+log=/var/log/xen/console/guest-$domu.log
+guest=${XB_DOMU_IP:-10.0.0.2}
+port=7000
+cport=7001
+id=0
+
+# The first guest report line matching ERE $1 within $2 s, without the
+# console prefix. One grep every half second: under -icount, whatever dom0
+# runs takes emulated time from the domU too (QEMU runs both vCPUs in turn
+# on one thread).
+wait_line() {
+	end=$(($(cut -d. -f1 /proc/uptime) + $2))
+	while :; do
+		line=$(grep -m1 -E -- "^XBTAP[|].*$1" "$log" 2> /dev/null)
+		if [ -n "$line" ]; then
+			echo "${line#XBTAP|}" | tr -d '\r'
+			return 0
+		fi
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || return 1
+		sleep 0.5
+	done
+}
+
+send_cmd() {
+	id=$((id + 1))
+	i=0
+	while [ $i -lt 20 ]; do
+		./bin/udpping --dst "$guest" --port "$cport" --cmd "$id $*" \
+			--cmd-timeout 3 && return 0
+		grep -q "id=$id " "$log" 2> /dev/null && return 0
+		i=$((i + 1))
+	done
+	echo "XB-XEN-ERROR the guest does not take command $id $*"
+	return 1
+}
+
+cap() { # percent, 0: uncapped
+	xl sched-credit -d "$domu" -c "$1" > /dev/null
+}
+
+domcpu() { # the domU's CPU time in seconds, as xl list reports it
+	xl list "$domu" 2> /dev/null | awk 'NR == 2 { print $6 }'
+}
+
+calib() {
+	cap 0
+	send_cmd calib seconds=3 || return 1
+	# Quiet while the hog runs alone: its rate is the reference.
+	sleep 4
+	l=$(wait_line "XB-BENCH-CALIB id=$id " 120) || return 1
+	echo "XB-XEN-CALIB ${l#*XB-BENCH-CALIB }"
+}
+
+# Whatever goes wrong, tell the guest to finish, or it waits for commands
+# until the harness's timeout.
+fail() {
+	echo "XB-XEN-ERROR $*"
+	send_cmd end
+	exit 1
+}
+
+wait_line 'XB-BENCH-UP ' 300 > /dev/null || fail "the guest never came up"
+calib || fail "calibration"
+
+while read -r tag args; do
+	[ -n "$tag" ] || continue
+	# Guest time follows the instruction count (-icount): nothing else on
+	# the host disturbs it, one attempt is enough.
+	attempt=1
+	# shellcheck disable=SC2086 # the case's arguments, one word each
+	send_cmd run $args || fail "run $tag"
+	ready=$(wait_line "XB-BENCH-READY id=$id " 120) || fail "no READY for $tag"
+	echo "XB-XEN-CASE tag=$tag attempt=$attempt"
+	case $ready in
+	*error=*)
+		wait_line "XB-BENCH-RESULT id=$id " 60 | sed 's/^/XB-XEN-RESULT /'
+		continue
+		;;
+	esac
+	cap "$CAP_PCT"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	c0=$(domcpu)
+	u=$(./bin/udpping --dst "$guest" --port "$port" --rate "$RATE" \
+		--warmup "$WARMUP" --duration "$DURATION" \
+		--timeout "$TIMEOUT_MS" --samples /tmp/samples --rt 20)
+	c1=$(domcpu)
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	cap 0
+	echo "XB-XEN-UDP $u"
+	echo "XB-XEN-DOMCPU cpu0=$c0 cpu1=$c1 t0=$t0 t1=$t1"
+	res=$(wait_line "XB-BENCH-RESULT id=$id " 120) || fail "no RESULT for $tag"
+	echo "XB-XEN-RESULT $res"
+	gzip -c /tmp/samples | base64 | sed "s/^/XB-XEN-SAMPLES $tag /"
+done < ./bench-xen.cases
+
+calib
+send_cmd end
+echo "XB-XEN-DONE"
