@@ -84,9 +84,9 @@ static const struct {
 	const char *name;
 } feature_names[] = {
 	{ XB_FEATURE_CPU_STEAL, "cpu-steal" },
-#ifdef XB_FEATURE_BALLOON
 	{ XB_FEATURE_BALLOON, "balloon" },
-#endif
+	{ XB_FEATURE_VCLOCK, "vclock" },
+	{ XB_FEATURE_CREDIT, "credit" },
 };
 
 /* Per-CPU sample of XB_IOC_CPU_STEAL. */

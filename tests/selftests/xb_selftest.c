@@ -997,6 +997,44 @@ static const struct xb_ioctl_desc xb_ioctl_cpu_stats = {
 };
 #endif
 
+#ifdef XB_IOC_VCLOCK
+/* A read: the virtual clock's state, nothing changed. */
+static int fill_vclock(int fd, void *buf)
+{
+	return 0;
+}
+
+static const struct xb_ioctl_desc xb_ioctl_vclock = {
+	.name = "XB_IOC_VCLOCK",
+	.cmd = XB_IOC_VCLOCK,
+	.size = sizeof(struct xb_vclock),
+	.reserved_off = -1,
+	.known_flags = XB_VCLOCK_SET,
+	.feature = XB_FEATURE_VCLOCK,
+	.fill = fill_vclock,
+};
+#endif
+
+#ifdef XB_IOC_CREDIT
+/* Emptying the (empty) fair-credit set: valid, and changes nothing. */
+static int fill_credit(int fd, void *buf)
+{
+	struct xb_credit *c = buf;
+
+	c->op = XB_CREDIT_CLEAR;
+	return 0;
+}
+
+static const struct xb_ioctl_desc xb_ioctl_credit = {
+	.name = "XB_IOC_CREDIT",
+	.cmd = XB_IOC_CREDIT,
+	.size = sizeof(struct xb_credit),
+	.reserved_off = -1,
+	.feature = XB_FEATURE_CREDIT,
+	.fill = fill_credit,
+};
+#endif
+
 static const struct xb_ioctl_desc * const xb_ioctls[] = {
 	&xb_ioctl_info,
 	&xb_ioctl_cpu_steal,
@@ -1011,6 +1049,12 @@ static const struct xb_ioctl_desc * const xb_ioctls[] = {
 #endif
 #ifdef XB_IOC_CPU_STATS
 	&xb_ioctl_cpu_stats,
+#endif
+#ifdef XB_IOC_VCLOCK
+	&xb_ioctl_vclock,
+#endif
+#ifdef XB_IOC_CREDIT
+	&xb_ioctl_credit,
 #endif
 };
 
@@ -1813,6 +1857,18 @@ FIXTURE_VARIANT_ADD(xb_ioctl, set_config) {
 #ifdef XB_IOC_CPU_STATS
 FIXTURE_VARIANT_ADD(xb_ioctl, cpu_stats) {
 	.d = &xb_ioctl_cpu_stats,
+};
+#endif
+
+#ifdef XB_IOC_VCLOCK
+FIXTURE_VARIANT_ADD(xb_ioctl, vclock) {
+	.d = &xb_ioctl_vclock,
+};
+#endif
+
+#ifdef XB_IOC_CREDIT
+FIXTURE_VARIANT_ADD(xb_ioctl, credit) {
+	.d = &xb_ioctl_credit,
 };
 #endif
 
