@@ -27,9 +27,9 @@ usage() {
 usage: $prog <KVER> <PAYLOAD_DIR> <OUT_DIR> [options]
 
 Boots Xen $XEN_VER (sched=credit) in QEMU TCG with a PV dom0 on pCPU0 and
-runs PAYLOAD_DIR/run-tests.sh in a PV domU (1 vCPU) pinned to pCPU1 whose
-credit cap is XB_XEN_CAP (default 50; 0 means uncapped).  Both run the
-Debian kernel KVER.
+runs PAYLOAD_DIR/run-tests.sh in a PV domU (1 vCPU) pinned to pCPU1 (or
+XB_DOMU_CPUS) whose credit cap is XB_XEN_CAP (default 50; 0 means
+uncapped).  Both run the Debian kernel KVER.
 
 options:
   --timeout SEC      wall-clock limit for the whole run (default 600);
@@ -43,6 +43,10 @@ environment:
   XB_XEN_CAP      credit1 cap of the domU in percent (default 50)
   XB_DOMU_MEM     domU memory in MiB (default 256)
   XB_DOMU_MAXMEM  domU maximum memory in MiB (default XB_DOMU_MEM)
+  XB_DOMU_CPUS    pCPUs the domU's vCPU may run on, an xl cpu list (default
+                  1; 0 shares dom0's pCPU, so dom0's load shows as steal)
+  XB_DOM0_POLL    seconds between dom0's checks for the guest's end
+                  (default 0.5); each forks a few processes
   XB_CACHE_DIR    cache for the Xen debs and the built images
                   (default /var/cache/xballoon, else ~/.cache/xballoon)
   XB_QEMU         QEMU binary (default qemu-system-x86_64)
@@ -111,6 +115,8 @@ is_uint() {
 cap=${XB_XEN_CAP:-50}
 domu_mem=${XB_DOMU_MEM:-256}
 domu_maxmem=${XB_DOMU_MAXMEM:-$domu_mem}
+domu_cpus=${XB_DOMU_CPUS:-1}
+dom0_poll=${XB_DOM0_POLL:-0.5}
 qemu=${XB_QEMU:-qemu-system-x86_64}
 xen_gz=/boot/xen-$XEN_VER-amd64.gz
 vmlinuz=/boot/vmlinuz-$kver
@@ -119,6 +125,12 @@ is_uint "$timeout" || die "--timeout: not a number: $timeout"
 is_uint "$cap" || die "XB_XEN_CAP: not a number: $cap"
 is_uint "$domu_mem" || die "XB_DOMU_MEM: not a number: $domu_mem"
 is_uint "$domu_maxmem" || die "XB_DOMU_MAXMEM: not a number: $domu_maxmem"
+case $domu_cpus in
+'' | *[!0-9,-]*) die "XB_DOMU_CPUS: not a cpu list (e.g. 0, 1, 0-1): $domu_cpus" ;;
+esac
+case $dom0_poll in
+'' | *[!0-9.]* | *.*.* | .) die "XB_DOM0_POLL: not a number of seconds: $dom0_poll" ;;
+esac
 [ -z "$icount" ] || is_uint "$icount" || die "--icount: not a number: $icount"
 [ -f "$vmlinuz" ] || die "no kernel $vmlinuz"
 [ -d "/lib/modules/$kver" ] || die "no modules in /lib/modules/$kver"
@@ -411,6 +423,7 @@ XB_CAP=$cap
 XB_NET=$net
 XB_HOOK=$hook
 XB_GUEST_TIMEOUT=$guest_timeout
+XB_DOM0_POLL=$dom0_poll
 XB_DOMU_IP=$DOMU_IP
 XB_DOM0_IP=$DOM0_IP
 EOF
@@ -425,7 +438,7 @@ EOF
 	echo "memory = $domu_mem"
 	echo "maxmem = $domu_maxmem"
 	echo 'vcpus = 1'
-	echo 'cpus = "1"'
+	echo "cpus = \"$domu_cpus\""
 	echo 'on_poweroff = "destroy"'
 	echo 'on_reboot = "destroy"'
 	echo 'on_crash = "destroy"'
@@ -460,7 +473,7 @@ qemu_args=(
 
 elapsed=$(($(date +%s) - t_start))
 remaining=$((timeout - elapsed))
-log "booting Xen + $kver (cap $cap, net $net${icount:+, icount $icount}), ${remaining}s left"
+log "booting Xen + $kver (cap $cap, domU on pCPU $domu_cpus, net $net${icount:+, icount $icount}), ${remaining}s left"
 t_boot=$(date +%s)
 qemu_rc=0
 timeout -k 10 "$remaining" "$qemu" "${qemu_args[@]}" < /dev/null 2> "$out/qemu.log" &
