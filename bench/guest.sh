@@ -160,13 +160,13 @@ stop_balloon() { # pid
 run_case() { # id key=value...
 	id=$1
 	shift
-	k_case=? k_server=other k_hog=none k_balloon=off k_hog_quota=none
+	k_case='?' k_server=other k_hog=none k_balloon=off k_hog_quota=none
 	k_cap_pm=500 k_xb_period_us=10000 k_tool=xbloop
 	parse_kv "$@"
 	c=$k_case
 	rm -f "$tmp"/*
 	why=
-	bpid= hpid= epid=
+	bpid='' hpid='' epid=''
 	extra=
 
 	if [ "$k_balloon" != off ]; then

@@ -34,14 +34,14 @@
 /* About 50-100 us per chunk under QEMU TCG: fine-grained, cheap to count. */
 #define CHUNK		20000
 
-static volatile sig_atomic_t stop;
-/* Volatile: the work must happen, and its result must go somewhere. */
-static volatile uint64_t sink;
+/* Set by the signal handler, read by the loop: atomic accesses. */
+static int stop;
+static uint64_t sink;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 }
 
 static int64_t clock_ns(clockid_t id)
@@ -55,12 +55,13 @@ static int64_t clock_ns(clockid_t id)
 /* A dependent chain of multiplies: the compiler cannot fold it away. */
 static void chunk(void)
 {
-	uint64_t x = sink;
+	uint64_t x = __atomic_load_n(&sink, __ATOMIC_RELAXED);
 	int i;
 
 	for (i = 0; i < CHUNK; i++)
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-	sink = x;
+	/* The result must land in memory, or the loop could go away. */
+	__atomic_store_n(&sink, x, __ATOMIC_RELAXED);
 }
 
 static void usage(void)
@@ -148,7 +149,7 @@ int main(int argc, char **argv)
 	c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	if (duration > 0)
 		until = t0 + (int64_t)(duration * NSEC_PER_SEC);
-	while (!stop) {
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		chunk();
 		__atomic_store_n(count, *count + 1, __ATOMIC_RELAXED);
 		/* A clock read per chunk only when timed: it costs. */

@@ -721,6 +721,8 @@ ncol=2
 nrow=$(((ng + ncol - 1) / ncol))
 {
 	echo "set terminal pngcairo size $((620 * ncol)),$((420 * nrow)) font ',9'"
+	# Case names have underscores, not subscripts.
+	echo "set termoption noenhanced"
 	echo "set output '$work/cdf.png'"
 	echo "set multiplot layout $nrow,$ncol"
 	echo "set logscale x"

@@ -84,15 +84,15 @@ static void read_udp_errors(struct snap *s)
 	while (fgets(hdr, sizeof(hdr), f)) {
 		if (strncmp(hdr, "Udp:", 4) || !fgets(val, sizeof(val), f))
 			continue;
-		h = strtok_r(hdr + 4, " \n", &hs);
-		v = strtok_r(val + 4, " \n", &vs);
+		h = strtok_r(hdr + 4, "\n ", &hs);
+		v = strtok_r(val + 4, "\n ", &vs);
 		while (h && v) {
 			if (!strcmp(h, "InErrors"))
 				s->udp_in_errors = atoll(v);
 			else if (!strcmp(h, "RcvbufErrors"))
 				s->udp_rcvbuf_errors = atoll(v);
-			h = strtok_r(NULL, " \n", &hs);
-			v = strtok_r(NULL, " \n", &vs);
+			h = strtok_r(NULL, "\n ", &hs);
+			v = strtok_r(NULL, "\n ", &vs);
 		}
 		break;
 	}

@@ -28,12 +28,13 @@
 
 static int dev_fd = -1;
 static int dynamic;
-static volatile sig_atomic_t stop;
+/* Set by the main thread and the signal handler: atomic accesses. */
+static int stop;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 }
 
 static void *balloon(void *arg)
@@ -55,7 +56,7 @@ static void *balloon(void *arg)
 		fprintf(stderr, "xbloop: cannot set the policy on CPU %u\n", cpu);
 		return NULL;
 	}
-	while (!stop) {
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		memset(&b, 0, sizeof(b));
 		b.size = sizeof(b);
 		b.flags = dynamic ? XB_BALLOON_DYNAMIC : 0;
@@ -111,7 +112,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < ncpu; i++)
 		pthread_create(&th[i], NULL, balloon, (void *)i);
 	sigwait(&set, &sig);
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < ncpu; i++)
 		pthread_kill(th[i], SIGUSR1);
 	for (i = 0; i < ncpu; i++)
