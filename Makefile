@@ -78,7 +78,8 @@ $(CHECKPATCH):
 CHECKPATCH_STRICT = $(filter-out module/trace.h, \
 			$(wildcard module/*.[ch] include/uapi/linux/*.h))
 CHECKPATCH_DEFAULT = module/trace.h \
-	$(wildcard tools/*.c tests/unit/*.c tests/selftests/xb_*.[ch])
+	$(wildcard tools/*.c tests/unit/*.c tests/selftests/xb_*.[ch] \
+		bench/*.[ch] bench/vclock/*.c)
 CHECKPATCH_OPTS := --no-tree --terse --show-types --ignore FILE_PATH_CHANGES
 checkpatch: $(CHECKPATCH)
 	cd $(TOP) && $(CHECKPATCH) $(CHECKPATCH_OPTS) --strict -f $(CHECKPATCH_STRICT)
