@@ -12,9 +12,8 @@
 # Environment: XB_KERNELS (default: every kernel with both an image in
 # /boot and headers), XB_LAYERS (default: "build unit vm xen"),
 # XB_XEN_ARGS (default: "--icount": Xen runs in instruction-counted time,
-# so its timing tests do not depend on the load of the host),
-# XB_VM_ACCEL (default without hardware KVM: "tcg,thread=single", see
-# below).
+# so its timing tests do not depend on the load of the host). The VM layer
+# runs single-threaded TCG without hardware KVM: see tests/vm/run.sh.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,15 +32,6 @@ set -- $XB_KERNELS
 if [ $# -eq 0 ]; then
 	echo "check: no kernel with both image and headers; run make deps" >&2
 	exit 1
-fi
-
-# Multi-threaded TCG once crashed a guest with an int3 Oops in the middle
-# of a kernel text patch (a static key flipping while the other vCPU ran
-# the patched code): emulated cross-modifying code is not airtight. One
-# host thread for all vCPUs takes that race away, at twice the wall time.
-if [ -z "${XB_VM_ACCEL:-}" ] && [ ! -d /sys/module/kvm_intel ] &&
-   [ ! -d /sys/module/kvm_amd ]; then
-	export XB_VM_ACCEL=tcg,thread=single
 fi
 
 rm -rf "$XB_RESULTS"

@@ -28,7 +28,7 @@
 #   XB_VM_SMP=2          vCPUs
 #   XB_VM_MEM=512        MiB of guest memory
 #   XB_VM_ACCEL          tcg or kvm; default kvm only with hardware KVM
-#                        (kvm_intel/kvm_amd), tcg otherwise
+#                        (kvm_intel/kvm_amd), tcg,thread=single otherwise
 #   XB_VM_CGROUP         a cgroup directory (e.g. /sys/fs/cgroup/cpu/xb): QEMU
 #                        runs in it from its first instruction
 #   XB_VM_APPEND         extra kernel command line
@@ -150,7 +150,11 @@ elif { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; } &&
 	accel=kvm
 else
 	# /dev/kvm alone may be kvm_pvm, which cannot boot a stock kernel.
-	accel=tcg
+	# One host thread for all vCPUs: multi-threaded TCG (QEMU 7.2) lets a
+	# vCPU run kernel text another vCPU is live-patching (a static key
+	# flipping as a tracepoint is hooked), and the guest dies of an
+	# "Oops: int3"; seen with xballoon and without it.
+	accel=tcg,thread=single
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xb-vm.XXXXXX")
