@@ -338,6 +338,24 @@ bool xb_steal_fast(unsigned int cpu, u64 *raw)
 }
 
 /**
+ * xb_steal_exact() - a CPU's exact steal, where reading it costs a hypercall
+ * @cpu: CPU to read
+ * @raw: out, raw steal of @cpu (ns)
+ *
+ * Context: any; the hypercall is fine with interrupts off.
+ * Return: false unless @cpu uses Xen's runstate (the KVM area, the other
+ * exact source, is what xb_steal_fast() reads already).
+ */
+bool xb_steal_exact(unsigned int cpu, u64 *raw)
+{
+	struct xb_steal_cpu *sc = per_cpu_ptr(&xb_steal_cpus, cpu);
+
+	if (READ_ONCE(sc->source) != XB_STEAL_XEN_RUNSTATE)
+		return false;
+	return xb_xen_runstate_steal(cpu, raw);
+}
+
+/**
  * xb_steal_read() - steal of a CPU since the module was loaded
  * @cpu: CPU to read
  * @source: out, the source used for @cpu

@@ -58,17 +58,33 @@ u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock)
 	return acct->total;
 }
 
+/*
+ * Two sources count the same steal: a fast one read at every scheduler
+ * event (Xen: kcpustat, which the kernel brings up to date only at its
+ * tick) and, now and then, an exact one (Xen's runstate, a hypercall).
+ * Each is kept relative to a base so that both count from the same zero;
+ * whichever shows more has revealed that much, and the other catching up
+ * later reveals nothing twice.
+ */
+static void xb_steal_slice_reveal(struct xb_steal_slice *sl, u64 total)
+{
+	if ((long long)(total - sl->seen) <= 0)
+		return;
+	sl->pending += total - sl->seen;
+	sl->seen = total;
+}
+
 /**
  * xb_steal_slice_take() - how much of a charge was stolen time
  * @sl: the CPU's hook state
- * @raw: raw steal of the CPU now
+ * @raw: the fast source's raw steal of the CPU now
  * @runtime: run time the scheduler just charged to the running task
  * @slice_ran: run time charged to it since it was last picked
  *
- * The steal since the previous scheduler event fell inside the time just
- * charged, as far as it fits: a task is never credited more than this
- * charge, nor more than its current slice (the scheduler measures slices
- * as sum_exec_runtime - prev_sum_exec_runtime, which must not go
+ * The steal revealed since the previous scheduler event fell inside the
+ * time just charged, as far as it fits: a task is never credited more than
+ * this charge, nor more than its current slice (the scheduler measures
+ * slices as sum_exec_runtime - prev_sum_exec_runtime, which must not go
  * negative). Steal that does not fit was not this task's: dropped.
  *
  * Return: nanoseconds to take off the charge.
@@ -76,18 +92,43 @@ u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock)
 u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
 			u64 slice_ran)
 {
-	u64 steal, take;
+	u64 take;
 
 	if (!sl->primed || raw < sl->last_raw) {
+		/* First reading, or the source restarted: rebase, reveal nothing. */
+		sl->fast_base = raw - sl->seen;
 		sl->last_raw = raw;
 		sl->primed = true;
 		return 0;
 	}
-	steal = raw - sl->last_raw;
 	sl->last_raw = raw;
+	xb_steal_slice_reveal(sl, raw - sl->fast_base);
 
-	take = steal < runtime ? steal : runtime;
-	return take < slice_ran ? take : slice_ran;
+	take = sl->pending < runtime ? sl->pending : runtime;
+	if (take > slice_ran)
+		take = slice_ran;
+	sl->pending = 0;
+	return take;
+}
+
+/**
+ * xb_steal_slice_exact() - an exact reading, before a long charge
+ * @sl: the CPU's hook state
+ * @exact: the exact source's raw steal of the CPU now
+ *
+ * A vCPU that comes back from a long steal often runs a timer that wakes a
+ * task, and so charges the running task for the whole gap, before the
+ * kernel's tick has brought the fast source up to date: only an exact
+ * reading can take that gap off that charge.
+ */
+void xb_steal_slice_exact(struct xb_steal_slice *sl, u64 exact)
+{
+	if (!sl->exact_primed || (long long)(exact - sl->exact_base) < 0) {
+		sl->exact_base = exact - sl->seen;
+		sl->exact_primed = true;
+		return;
+	}
+	xb_steal_slice_reveal(sl, exact - sl->exact_base);
 }
 
 /* The scheduler's fixed-point unit: a nice-0 weight (NICE_0_LOAD, 64-bit). */

@@ -28,16 +28,27 @@ u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock);
 
 /**
  * struct xb_steal_slice - steal seen by the scheduler hook on one CPU
- * @last_raw: raw steal at the previous scheduler event
- * @primed: @last_raw holds a reading
+ * @last_raw: fast source's reading at the previous event
+ * @fast_base: fast source's reading that stands for @seen = 0
+ * @exact_base: same for the exact source
+ * @seen: steal revealed so far by either source (the later one of them)
+ * @pending: revealed and not yet taken off a charge
+ * @primed: @last_raw and @fast_base hold readings
+ * @exact_primed: @exact_base holds one
  */
 struct xb_steal_slice {
 	u64 last_raw;
+	u64 fast_base;
+	u64 exact_base;
+	u64 seen;
+	u64 pending;
 	bool primed;
+	bool exact_primed;
 };
 
 u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
 			u64 slice_ran);
+void xb_steal_slice_exact(struct xb_steal_slice *sl, u64 exact);
 u64 xb_steal_vruntime(u64 take, unsigned long weight);
 
 #endif /* _XB_STEAL_ACCT_H */

@@ -12,7 +12,8 @@
  * task right after charging it, with its runqueue locked: the one point
  * where the scheduler itself touches that entity and where it is not in the
  * run-queue tree. There the steal since the previous event (steal.c's fast
- * reading) comes off what was just charged: sum_exec_runtime, vruntime in
+ * reading, and before a charge longer than a tick the exact one) comes off
+ * what was just charged: sum_exec_runtime, vruntime in
  * the entity's own weight, and on EEVDF the virtual deadline with it so
  * the slice stays the same (steal_acct.c decides how much, as pure code).
  *
@@ -31,6 +32,7 @@
 #include <linux/sched/clock.h>
 #include <linux/sched/deadline.h>
 #include <linux/sched/rt.h>
+#include <linux/jiffies.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
@@ -38,6 +40,11 @@
 #include "steal_acct.h"
 
 #define XB_VCLOCK_DEFAULT	true
+/*
+ * A charge longer than this spans a gap the tick has not accounted yet:
+ * read the exact source (Xen: a hypercall), not only the fast one.
+ */
+#define XB_VCLOCK_EXACT_NS	(TICK_NSEC * 3 / 2)
 /* The hook's cost is sampled on one event in this many. */
 #define XB_VCLOCK_SAMPLE	64
 
@@ -76,10 +83,13 @@ static void xb_vclock_uncharge(struct task_struct *tsk, u64 runtime,
 			       struct xb_vclock_cpu *vc)
 {
 	struct sched_entity *se = &tsk->se;
-	u64 raw, take, vdelta;
+	unsigned int cpu = task_cpu(tsk);
+	u64 raw, exact, take, vdelta;
 
-	if (!xb_task_is_fair(tsk) || !xb_steal_fast(task_cpu(tsk), &raw))
+	if (!xb_task_is_fair(tsk) || !xb_steal_fast(cpu, &raw))
 		return;
+	if (runtime > XB_VCLOCK_EXACT_NS && xb_steal_exact(cpu, &exact))
+		xb_steal_slice_exact(&vc->slice, exact);
 	take = xb_steal_slice_take(&vc->slice, raw, runtime,
 				   se->sum_exec_runtime -
 				   se->prev_sum_exec_runtime);

@@ -39,6 +39,7 @@ struct xb_offcpu {
 
 bool xb_steal_runstate(unsigned int cpu, struct xb_offcpu *off);
 bool xb_steal_fast(unsigned int cpu, u64 *raw);
+bool xb_steal_exact(unsigned int cpu, u64 *raw);
 
 /* block.c: halt this vCPU until the next interrupt. */
 bool xb_block_vcpu(u64 *halted);

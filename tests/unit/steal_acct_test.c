@@ -116,6 +116,27 @@ TEST(slice_take_primes_then_takes_what_fits)
 	EXPECT_EQ(2 * MS, xb_steal_slice_take(&sl, 7 * MS, 4 * MS, 4 * MS));
 }
 
+TEST(exact_reading_reveals_steal_before_the_tick)
+{
+	struct xb_steal_slice sl = { 0 };
+
+	/* Both sources primed at the same steal. */
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 100 * MS, 4 * MS, 4 * MS));
+	xb_steal_slice_exact(&sl, 7000 * MS);
+	/* A 30 ms gap: the exact source shows it, the fast one not yet. */
+	xb_steal_slice_exact(&sl, 7030 * MS);
+	EXPECT_EQ(30 * MS, xb_steal_slice_take(&sl, 100 * MS, 31 * MS, 31 * MS));
+	/* The tick catches the fast source up: nothing is taken twice. */
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 130 * MS, 4 * MS, 4 * MS));
+	/* New steal through the fast source still counts. */
+	EXPECT_EQ(2 * MS, xb_steal_slice_take(&sl, 132 * MS, 4 * MS, 4 * MS));
+	/* The exact source behind the fast one reveals nothing. */
+	xb_steal_slice_exact(&sl, 7031 * MS);
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 132 * MS, 4 * MS, 4 * MS));
+	xb_steal_slice_exact(&sl, 7035 * MS);
+	EXPECT_EQ(3 * MS, xb_steal_slice_take(&sl, 133 * MS, 4 * MS, 4 * MS));
+}
+
 TEST(vruntime_inverts_calc_delta_fair)
 {
 	const unsigned long nice0 = 1UL << 20;	/* scale_load(1024) */
