@@ -54,26 +54,7 @@
 #include <linux/netlink.h>
 #include <linux/xballoon.h>
 
-#include "xb_parse.h"
-
-#ifndef XB_VERSION
-#define XB_VERSION "unknown"
-#endif
-
-#define XB_DEVICE	"/dev/xballoon"
-#define XB_SYSFS_MODULE	"/sys/module/xballoon"
-#define XB_CPU_ONLINE	"/sys/devices/system/cpu/online"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-enum {
-	XB_EXIT_OK = 0,
-	XB_EXIT_ERROR = 1,
-	XB_EXIT_NOT_LOADED = 2,
-	XB_EXIT_PERM = 3,
-	XB_EXIT_ABI = 4,
-	XB_EXIT_USAGE = 64,
-};
+#include "xb_tool.h"
 
 #define XB_ABI_HINT "install matching xballoon and xballoond versions"
 
@@ -291,38 +272,21 @@ static int __printf(1, 2) usage_error(const char *fmt, ...)
 /* Map an errno from open() or ioctl() to a message and an exit code. */
 static int report_errno(int err, const char *what)
 {
-	switch (err) {
-	case EACCES:
-	case EPERM:
-		fatal(XB_EXIT_PERM, "permission denied: run as root (%s: %s)",
-		      what, strerror(err));
-		return XB_EXIT_PERM;
-	case ENOENT:
-	case ENODEV:
-	case ENXIO:
-		if (access(XB_SYSFS_MODULE, F_OK) == 0) {
-			fatal(XB_EXIT_ERROR,
-			      "%s: %s, but xballoon is loaded (no devtmpfs?)",
-			      what, strerror(err));
-			return XB_EXIT_ERROR;
-		}
-		fatal(XB_EXIT_NOT_LOADED,
-		      "xballoon module not loaded (modprobe xballoon)");
-		return XB_EXIT_NOT_LOADED;
-	default:
-		fatal(XB_EXIT_ERROR, "%s: %s", what, strerror(err));
-		return XB_EXIT_ERROR;
-	}
+	char msg[256];
+	int code = xb_explain_errno(err, what, msg, sizeof(msg));
+
+	fatal(code, "%s", msg);
+	return code;
 }
 
 /* "invalid value" of XB_IOC_SET_CONFIG, worded as xballoonctl's. */
 static int invalid_config(void)
 {
-	fatal(XB_EXIT_ERROR,
-	      "invalid value: period must be %u-%u us, cap %u-%u %% (%u-%u per mille) or learn",
-	      XB_PERIOD_US_MIN, XB_PERIOD_US_MAX, XB_CAP_PM_MIN / 10,
-	      XB_CAP_PM_MAX / 10, XB_CAP_PM_MIN, XB_CAP_PM_MAX);
-	return XB_EXIT_ERROR;
+	char msg[256];
+	int code = xb_explain_invalid_config(msg, sizeof(msg));
+
+	fatal(code, "%s", msg);
+	return code;
 }
 
 /*

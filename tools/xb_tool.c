@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xb_parse.c - the command-line values xballoonctl and xballoond share.
+ * xb_tool.c - what xballoonctl and xballoond share.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/xballoon.h>
 
-#include "xb_parse.h"
+#include "xb_tool.h"
 
 /* Unsigned decimal number that fits 32 bits: 0, 1 if too big, -1 if bad. */
 int parse_u32(const char *arg, __u32 *v)
@@ -68,4 +70,49 @@ int parse_cap(const char *arg, __u32 *pm)
 		return 1;
 	*pm = v;
 	return 0;
+}
+
+/**
+ * xb_explain_errno() - what a failed open or ioctl of the device means
+ * @err: the errno
+ * @what: what failed, for the message
+ * @msg: out, the message for the user
+ * @len: size of @msg
+ *
+ * Return: the exit code it calls for.
+ */
+int xb_explain_errno(int err, const char *what, char *msg, size_t len)
+{
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		snprintf(msg, len, "permission denied: run as root (%s: %s)",
+			 what, strerror(err));
+		return XB_EXIT_PERM;
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		if (access(XB_SYSFS_MODULE, F_OK) == 0) {
+			snprintf(msg, len,
+				 "%s: %s, but xballoon is loaded (no devtmpfs?)",
+				 what, strerror(err));
+			return XB_EXIT_ERROR;
+		}
+		snprintf(msg, len,
+			 "xballoon module not loaded (modprobe xballoon)");
+		return XB_EXIT_NOT_LOADED;
+	default:
+		snprintf(msg, len, "%s: %s", what, strerror(err));
+		return XB_EXIT_ERROR;
+	}
+}
+
+/* The module refused a period or cap: say what it takes. */
+int xb_explain_invalid_config(char *msg, size_t len)
+{
+	snprintf(msg, len,
+		 "invalid value: period must be %u-%u us, cap %u-%u %% (%u-%u per mille) or learn",
+		 XB_PERIOD_US_MIN, XB_PERIOD_US_MAX, XB_CAP_PM_MIN / 10,
+		 XB_CAP_PM_MAX / 10, XB_CAP_PM_MIN, XB_CAP_PM_MAX);
+	return XB_EXIT_ERROR;
 }
