@@ -274,6 +274,12 @@ static bool xb_sample(struct xb_balloon_cpu *bc, unsigned int cpu, u64 halt_ns)
 			return wc;
 		steal -= bc->last_steal;
 		bc->last_steal += steal;
+		/*
+		 * Timer gaps are the period timer's to count (below): the
+		 * steal source would also count gaps inside our own halts.
+		 */
+		if (source == XB_STEAL_GAP)
+			steal = 0;
 		bc->throttled_ns += steal;
 	}
 	if (steal) {
@@ -310,7 +316,7 @@ static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
 	 * Nothing reports steal here: a timer that fired late while the vCPU
 	 * was not halted means the hypervisor held the vCPU that long.
 	 */
-	if (!bc->use_runstate && xb_steal_source_of(cpu) == XB_STEAL_NONE &&
+	if (!bc->use_runstate && xb_steal_is_estimate(cpu) &&
 	    late > XB_GAP_SLACK_NS) {
 		bc->throttled_ns += late;
 		if (!READ_ONCE(bc->halt_start)) {

@@ -12,12 +12,19 @@
  *    address on the CPU it belongs to, so we read the same area.
  *  - kcpustat: what the kernel accounted at its ticks (tick granularity).
  *    Meaningful only where the hypervisor feeds the paravirt steal clock.
- *  - none: nothing reports steal (bare metal, QEMU TCG under a host cap).
+ *  - gap: where nothing reports steal (QEMU TCG under a host cap, KVM
+ *    without steal time, bare metal), an estimate from late timers. A busy
+ *    CPU always has an hrtimer armed (the tick, at worst 1/HZ away); one
+ *    that expires later than gap_slack_us after its time means the vCPU
+ *    was held that long, for the hrtimer code runs first thing on the
+ *    timer interrupt. Granularity: the next timer, so at most a tick.
+ *  - none: nothing, reads return 0.
  *
  * The choice is made per CPU when it comes online, so a CPU whose area is
  * missing falls back on its own. Readings go through steal_acct.c.
  */
 #include <linux/cpuhotplug.h>
+#include <linux/hrtimer.h>
 #include <linux/io.h>
 #include <linux/kernel_stat.h>
 #include <linux/moduleparam.h>
@@ -25,6 +32,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/tracepoint.h>
 #include <asm/hypervisor.h>
 #include <asm/kvm_para.h>
 #include <asm/msr.h>
@@ -46,6 +54,7 @@ static const char * const xb_steal_names[] = {
 	[XB_STEAL_XEN_RUNSTATE]	= "xen-runstate",
 	[XB_STEAL_KVM]		= "kvm",
 	[XB_STEAL_KCPUSTAT]	= "kcpustat",
+	[XB_STEAL_GAP]		= "gap",
 };
 
 /* Parameter spelling of each source; "xen" reads better than the name. */
@@ -54,6 +63,7 @@ static const char * const xb_steal_param_names[] = {
 	[XB_STEAL_XEN_RUNSTATE]	= "xen",
 	[XB_STEAL_KVM]		= "kvm",
 	[XB_STEAL_KCPUSTAT]	= "kcpustat",
+	[XB_STEAL_GAP]		= "gap",
 };
 
 static int xb_steal_wanted = XB_STEAL_AUTO;
@@ -89,7 +99,20 @@ static const struct kernel_param_ops xb_steal_param_ops = {
 module_param_cb(steal_source, &xb_steal_param_ops, NULL, 0444);
 /* A forced source that some CPU lacks fails the load with -ENODEV. */
 MODULE_PARM_DESC(steal_source,
-		 "auto, xen, kvm, kcpustat or none [DEFAULT: " XB_STEAL_SOURCE_DEFAULT "]");
+		 "auto, xen, kvm, kcpustat, gap or none [DEFAULT: " XB_STEAL_SOURCE_DEFAULT "]");
+
+/*
+ * 2 ms: emulators deliver timers late on their own (QEMU TCG: up to about
+ * a millisecond under load), which is not steal; a host cap parks a vCPU
+ * for several milliseconds at a time (CFS bandwidth: the rest of its
+ * period).
+ */
+#define XB_GAP_SLACK_US_DEFAULT	2000
+static unsigned int xb_gap_slack_us = XB_GAP_SLACK_US_DEFAULT;
+module_param_named(gap_slack_us, xb_gap_slack_us, uint, 0644);
+MODULE_PARM_DESC(gap_slack_us,
+		 "A timer later than this counts as steal (gap source), us [DEFAULT: "
+		 __stringify(XB_GAP_SLACK_US_DEFAULT) "]");
 
 /**
  * struct xb_steal_cpu - steal state of one CPU
@@ -97,6 +120,8 @@ MODULE_PARM_DESC(steal_source,
  * @ready: the CPU is online and @source is usable
  * @source: enum xb_steal_source picked when the CPU came online
  * @kvm_area: the kernel's KVM steal-time area of this CPU, if @source is KVM
+ * @gap_ns: steal seen as late timers (gap source); written by this CPU only
+ * @gap_end: CLOCK_MONOTONIC (fast) end of the last gap counted
  * @acct: bookkeeping from raw readings to the reported steal
  */
 struct xb_steal_cpu {
@@ -105,11 +130,71 @@ struct xb_steal_cpu {
 	bool ready;
 	enum xb_steal_source source;
 	struct kvm_steal_time *kvm_area;
+	u64 gap_ns;
+	u64 gap_end;
 	struct xb_steal_acct acct;
 };
 
 static DEFINE_PER_CPU(struct xb_steal_cpu, xb_steal_cpus);
 static enum cpuhp_state xb_steal_hp_state;
+static struct tracepoint *xb_tp_hrtimer_expire;
+static bool xb_gap_hooked;
+
+/*
+ * Context: the timer interrupt, before the timer's callback (which may
+ * wake a task and charge the running one for the gap: the steal is known
+ * by then). Soft timers expire in softirq context, late by design.
+ */
+static void xb_probe_hrtimer_expire(void *data, struct hrtimer *timer,
+				    ktime_t *now)
+{
+	struct xb_steal_cpu *sc = this_cpu_ptr(&xb_steal_cpus);
+	s64 late;
+	u64 end, start;
+
+	if (READ_ONCE(sc->source) != XB_STEAL_GAP || timer->is_soft)
+		return;
+	late = ktime_to_ns(ktime_sub(*now, hrtimer_get_expires(timer)));
+	if (late <= (s64)READ_ONCE(xb_gap_slack_us) * NSEC_PER_USEC)
+		return;
+	/* Timers expiring together were held by the same gap: count it once. */
+	end = ktime_get_mono_fast_ns();
+	start = max(end - late, sc->gap_end);
+	if (end > start)
+		WRITE_ONCE(sc->gap_ns, sc->gap_ns + end - start);
+	sc->gap_end = end;
+}
+
+static void xb_steal_find(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "hrtimer_expire_entry"))
+		xb_tp_hrtimer_expire = tp;
+}
+
+/* The gap source's probe, only where it may be used. */
+static void xb_gap_hook(void)
+{
+	if (xb_steal_wanted != XB_STEAL_AUTO && xb_steal_wanted != XB_STEAL_GAP)
+		return;
+	for_each_kernel_tracepoint(xb_steal_find, NULL);
+	if (!xb_tp_hrtimer_expire) {
+		pr_info("tracepoint hrtimer_expire_entry not found: no gap steal\n");
+		return;
+	}
+	xb_gap_hooked = !tracepoint_probe_register(xb_tp_hrtimer_expire,
+						   xb_probe_hrtimer_expire,
+						   NULL);
+}
+
+static void xb_gap_unhook(void)
+{
+	if (!xb_gap_hooked)
+		return;
+	tracepoint_probe_unregister(xb_tp_hrtimer_expire,
+				    xb_probe_hrtimer_expire, NULL);
+	tracepoint_synchronize_unregister();
+	xb_gap_hooked = false;
+}
 
 static bool xb_xen_runstate_steal(unsigned int cpu, u64 *steal)
 {
@@ -216,6 +301,9 @@ static u64 xb_steal_raw(unsigned int cpu, struct xb_steal_cpu *sc)
 	case XB_STEAL_KCPUSTAT:
 		raw = READ_ONCE(kcpustat_cpu(cpu).cpustat[CPUTIME_STEAL]);
 		break;
+	case XB_STEAL_GAP:
+		raw = READ_ONCE(sc->gap_ns);
+		break;
 	case XB_STEAL_NONE:
 		raw = 0;
 		break;
@@ -239,6 +327,8 @@ static bool xb_steal_try(unsigned int cpu, enum xb_steal_source source,
 		/* Forced kcpustat is always readable, fed or not. */
 		return xb_steal_wanted == XB_STEAL_KCPUSTAT ||
 		       xb_kcpustat_is_fed();
+	case XB_STEAL_GAP:
+		return xb_gap_hooked;
 	case XB_STEAL_NONE:
 		return true;
 	}
@@ -249,7 +339,7 @@ static int xb_steal_cpu_online(unsigned int cpu)
 {
 	static const enum xb_steal_source best_first[] = {
 		XB_STEAL_XEN_RUNSTATE, XB_STEAL_KVM, XB_STEAL_KCPUSTAT,
-		XB_STEAL_NONE,
+		XB_STEAL_GAP, XB_STEAL_NONE,
 	};
 	struct xb_steal_cpu *sc = per_cpu_ptr(&xb_steal_cpus, cpu);
 	struct kvm_steal_time *kvm_area = NULL;
@@ -313,7 +403,8 @@ static int xb_steal_cpu_offline(unsigned int cpu)
  * @cpu: CPU to read
  * @raw: out, raw steal of @cpu (ns, monotonic while the source stays)
  *
- * The KVM area is read directly; Xen's runstate would cost a hypercall per
+ * The KVM area and the gap total are read directly; Xen's runstate would
+ * cost a hypercall per
  * scheduler event, so there (and with VMware) the kernel's kcpustat steal,
  * which the kernel's own steal clock brings up to date at every tick, is
  * read instead. Lock-free: the caller holds the CPU's runqueue lock, and
@@ -329,6 +420,10 @@ bool xb_steal_fast(unsigned int cpu, u64 *raw)
 
 	if (kvm_area) {
 		*raw = xb_kvm_area_steal(kvm_area);
+		return true;
+	}
+	if (READ_ONCE(sc->source) == XB_STEAL_GAP) {
+		*raw = READ_ONCE(sc->gap_ns);
 		return true;
 	}
 	if (READ_ONCE(sc->source) == XB_STEAL_NONE || !xb_kcpustat_is_fed())
@@ -393,6 +488,19 @@ enum xb_steal_source xb_steal_source_of(unsigned int cpu)
 	return READ_ONCE(per_cpu_ptr(&xb_steal_cpus, cpu)->source);
 }
 
+/**
+ * xb_steal_is_estimate() - nothing on @cpu reports steal for real
+ * @cpu: CPU to ask
+ *
+ * Return: true if @cpu's steal is the timer-gap estimate, or nothing.
+ */
+bool xb_steal_is_estimate(unsigned int cpu)
+{
+	enum xb_steal_source source = xb_steal_source_of(cpu);
+
+	return source == XB_STEAL_GAP || source == XB_STEAL_NONE;
+}
+
 const char *xb_steal_source_name(enum xb_steal_source source)
 {
 	if ((unsigned int)source >= ARRAY_SIZE(xb_steal_names))
@@ -409,12 +517,15 @@ int xb_steal_init(void)
 			  hypervisor_is_type(X86_HYPER_VMWARE);
 	for_each_possible_cpu(cpu)
 		raw_spin_lock_init(&per_cpu_ptr(&xb_steal_cpus, cpu)->lock);
+	xb_gap_hook();
 
 	/* Calls xb_steal_cpu_online() on every online CPU, now and later. */
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "xballoon/steal:online",
 				xb_steal_cpu_online, xb_steal_cpu_offline);
-	if (ret < 0)
+	if (ret < 0) {
+		xb_gap_unhook();
 		return ret;
+	}
 	xb_steal_hp_state = ret;
 	return 0;
 }
@@ -422,4 +533,5 @@ int xb_steal_init(void)
 void xb_steal_exit(void)
 {
 	cpuhp_remove_state(xb_steal_hp_state);
+	xb_gap_unhook();
 }

@@ -21,6 +21,7 @@ const char *xb_hv_name(enum xb_hypervisor hv);
 int xb_steal_init(void);
 void xb_steal_exit(void);
 enum xb_steal_source xb_steal_source_of(unsigned int cpu);
+bool xb_steal_is_estimate(unsigned int cpu);
 int xb_steal_read(unsigned int cpu, enum xb_steal_source *source,
 		  u64 *steal_ns, u64 *clock_ns);
 const char *xb_steal_source_name(enum xb_steal_source source);

@@ -60,6 +60,7 @@ static const char * const steal_names[] = {
 	[XB_STEAL_XEN_RUNSTATE]	= "xen-runstate",
 	[XB_STEAL_KVM]		= "kvm",
 	[XB_STEAL_KCPUSTAT]	= "kcpustat",
+	[XB_STEAL_GAP]		= "gap",
 };
 
 static const struct {

@@ -85,6 +85,7 @@ static const char * const steal_names[] = {
 	[XB_STEAL_XEN_RUNSTATE]	= "xen-runstate",
 	[XB_STEAL_KVM]		= "kvm",
 	[XB_STEAL_KCPUSTAT]	= "kcpustat",
+	[XB_STEAL_GAP]		= "gap",
 };
 
 /* ---------------------------------------------------------------------- */
@@ -1140,7 +1141,7 @@ TEST_F(xb, info)
 	EXPECT_EQ(online, info->nr_cpus);
 	EXPECT_LE(info->nr_cpus, info->nr_cpu_ids);
 	EXPECT_LE(info->hypervisor, XB_HV_XEN_HVM);
-	EXPECT_LE(info->steal_source, XB_STEAL_KCPUSTAT);
+	EXPECT_LE(info->steal_source, XB_STEAL_GAP);
 	EXPECT_TRUE(info->features & XB_FEATURE_CPU_STEAL);
 	EXPECT_EQ(0, info->__reserved);
 }
@@ -1360,7 +1361,7 @@ TEST_F(xb, cpu_steal_range)
 		if (online[cpu]) {
 			EXPECT_EQ(0, ret);
 			EXPECT_EQ(cpu, cs.cpu);
-			EXPECT_LE(cs.steal_source, XB_STEAL_KCPUSTAT);
+			EXPECT_LE(cs.steal_source, XB_STEAL_GAP);
 			EXPECT_NE(0, cs.clock_ns);
 		} else {
 			/* possible but offline, or a hole in the ids */

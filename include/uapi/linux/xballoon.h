@@ -85,12 +85,16 @@ enum xb_hypervisor {
  * @XB_STEAL_XEN_RUNSTATE: Xen vCPU runstate, runnable + offline (exact)
  * @XB_STEAL_KVM: KVM steal-time area (exact, updated at every VM entry)
  * @XB_STEAL_KCPUSTAT: the kernel's kcpustat steal (tick granularity)
+ * @XB_STEAL_GAP: estimated from late timers: an hrtimer that expires more
+ *	than the module parameter gap_slack_us after its time was held up by
+ *	the hypervisor (QEMU TCG under a host cap, KVM without steal time)
  */
 enum xb_steal_source {
 	XB_STEAL_NONE = 0,
 	XB_STEAL_XEN_RUNSTATE = 1,
 	XB_STEAL_KVM = 2,
 	XB_STEAL_KCPUSTAT = 3,
+	XB_STEAL_GAP = 4,
 };
 
 /* Feature bits reported in xb_info.features */
