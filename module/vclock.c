@@ -17,9 +17,14 @@
  * the entity's own weight, and on EEVDF the virtual deadline with it so
  * the slice stays the same (steal_acct.c decides how much, as pure code).
  *
- * Limits: only task entities are corrected; with group scheduling the
- * parent cgroup entities still carry the steal. Steal that fell while the
- * CPU idled is taken, up to its charge, off the next task to run.
+ * With group scheduling the task's cgroup entities are charged too, each
+ * by its own update_curr() and with no event of its own: their exec_start
+ * moves forward by what the task was spared, so that their next charge
+ * leaves the steal out (they are running, hence off their trees, too).
+ *
+ * Limits: steal that fell while the CPU idled is taken, up to its charge,
+ * off the next task to run; CFS bandwidth (cpu.max) and cgroup usage
+ * (cpu.stat) are charged before our event and still include steal.
  *
  * On/off is registering the probe or not: when off the scheduler pays
  * nothing.
@@ -79,6 +84,19 @@ static bool xb_task_is_fair(struct task_struct *tsk)
 		tsk->policy == SCHED_IDLE);
 }
 
+/*
+ * The task's ancestors are charged after it (update_curr() goes up level
+ * by level) or at a later event. A charge that comes out negative is
+ * skipped by the scheduler and caught up later: the net is the same.
+ */
+static void xb_vclock_spare_groups(struct sched_entity *se, u64 take)
+{
+#ifdef CONFIG_FAIR_GROUP_SCHED
+	for (se = se->parent; se; se = se->parent)
+		se->exec_start += take;
+#endif
+}
+
 static void xb_vclock_uncharge(struct task_struct *tsk, u64 runtime,
 			       struct xb_vclock_cpu *vc)
 {
@@ -100,6 +118,7 @@ static void xb_vclock_uncharge(struct task_struct *tsk, u64 runtime,
 	se->vruntime -= vdelta;
 	xb_se_shift_deadline(se, vdelta);
 	vc->uncharged_ns += take;
+	xb_vclock_spare_groups(se, take);
 }
 
 /* Context: update_curr(), the task's runqueue locked, interrupts off. */

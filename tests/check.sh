@@ -7,10 +7,12 @@
 #   build  W=1, sparse, DKMS for each kernel; checkpatch   (tests/build)
 #   unit   pure policy code under ASan/UBSan in user space (tests/unit)
 #   vm     selftests inside each stock kernel under QEMU    (tests/vm)
+#   vmcap  the steal and virtual clock tests in the same guest, its QEMU
+#          capped at 50 % by the host's cgroup v1 CPU controller
 #   xen    selftests inside a PV domU of a real Xen in QEMU (tests/xen)
 #
 # Environment: XB_KERNELS (default: every kernel with both an image in
-# /boot and headers), XB_LAYERS (default: "build unit vm xen"),
+# /boot and headers), XB_LAYERS (default: "build unit vm vmcap xen"),
 # XB_XEN_ARGS (default: "--icount": Xen runs in instruction-counted time,
 # so its timing tests do not depend on the load of the host). The VM layer
 # runs single-threaded TCG without hardware KVM: see tests/vm/run.sh.
@@ -18,7 +20,10 @@ set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 export XB_RESULTS=$top/build/test-results
-layers=${XB_LAYERS:-build unit vm xen}
+layers=${XB_LAYERS:-build unit vm vmcap xen}
+# The vmcap layer's host cgroup: QEMU alone in it, 50 ms per 100 ms.
+cap_cg=/sys/fs/cgroup/cpu/xb-check-$$
+cap_pct=50
 
 if [ -z "${XB_KERNELS:-}" ]; then
 	XB_KERNELS=
@@ -64,18 +69,38 @@ guest_layer() {
 		tail -n 20 "$XB_RESULTS/payload-$kver.log" | sed 's/^/# /' >>"$tap"
 		return
 	fi
-	local args=
+	local args= env=()
 	[ "$harness" = xen ] && args=${XB_XEN_ARGS---icount}
+	if [ "$harness" = vmcap ]; then
+		if ! cap_cgroup; then
+			echo "ok 1 # SKIP $harness $kver: no host cgroup v1 CPU controller" >"$tap"
+			return
+		fi
+		# One vCPU: it alone owns QEMU's TCG thread and its time.
+		env=(XB_VM_CGROUP="$cap_cg" XB_VM_SMP=1
+		     XB_VM_APPEND="XB_STEAL_CAP_PCT=$cap_pct XB_TEST_SET=cap")
+		harness=vm
+	fi
 	# shellcheck disable=SC2086 # options, split on purpose
-	"$top/tests/$harness/run.sh" "$kver" "$top/build/$kver/payload" "$out" \
-		$args >"$out.log" 2>&1
+	env "${env[@]}" "$top/tests/$harness/run.sh" "$kver" \
+		"$top/build/$kver/payload" "$out" $args >"$out.log" 2>&1
 	if [ -s "$out/result.tap" ]; then
 		cp "$out/result.tap" "$tap"
 	else
 		echo "not ok 1 - $harness $kver: harness produced no result" >"$tap"
 		tail -n 20 "$out.log" | sed 's/^/# /' >>"$tap"
 	fi
-	grep -E '^(not )?ok ' "$tap" | sed "s/^/  [$harness $kver] /"
+	grep -E '^(not )?ok ' "$tap" | sed "s/^/  [$1 $kver] /"
+}
+
+# cap_cgroup: make the vmcap layer's host cgroup, once.
+cap_cgroup() {
+	local root=/sys/fs/cgroup/cpu
+
+	[ -f "$root/cpu.cfs_quota_us" ] || return 1
+	[ -d "$cap_cg" ] || mkdir "$cap_cg" || return 1
+	echo 100000 > "$cap_cg/cpu.cfs_period_us" &&
+		echo $((1000 * cap_pct)) > "$cap_cg/cpu.cfs_quota_us"
 }
 
 for l in $layers; do
@@ -90,7 +115,7 @@ for l in $layers; do
 			>"$XB_RESULTS/unit.tap" 2>&1; grep -E "^(not )?ok " \
 			"$XB_RESULTS/unit.tap"' "$top"
 		;;
-	vm|xen)
+	vm|vmcap|xen)
 		for k in "$@"; do
 			layer "$l $k" guest_layer "$l" "$k"
 		done
@@ -102,6 +127,7 @@ for l in $layers; do
 	esac
 done
 
+[ -d "$cap_cg" ] && rmdir "$cap_cg" 2>/dev/null
 echo
 printf '%s' "$timings"
 exec "$top/tests/lib/tap-summary.sh" "$XB_RESULTS"/*.tap

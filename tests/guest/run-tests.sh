@@ -16,8 +16,10 @@
 # exited 0.
 #
 # XB_STEAL_CAP_PCT, when set, is passed on (the hypervisor's cap on this
-# guest; see xb_selftest's steal_under_cap). A guest gets it from its kernel
-# command line: the kernel hands unknown NAME=value words to init's
+# guest; see xb_selftest's steal_under_cap). XB_TEST_SET=cap runs only the
+# tests that need a vCPU losing time (steal under the cap, the virtual
+# clock's charges), for a guest the host caps. A guest gets both from its
+# kernel command line: the kernel hands unknown NAME=value words to init's
 # environment, e.g. XB_VM_APPEND=XB_STEAL_CAP_PCT=50 for tests/vm/run.sh.
 
 XB_PAYLOAD=${XB_PAYLOAD:-$(cd "$(dirname "$0")" && pwd)}
@@ -26,6 +28,7 @@ XB_MODULE=$XB_PAYLOAD/xballoon.ko
 XB_CTL=$bin/xballoonctl
 export XB_PAYLOAD XB_MODULE XB_CTL
 [ -n "${XB_STEAL_CAP_PCT:-}" ] && export XB_STEAL_CAP_PCT
+set=${XB_TEST_SET:-all}
 
 tmp=$(mktemp -d /tmp/xb-run.XXXXXX 2>/dev/null) || tmp=/tmp/xb-run.$$
 mkdir -p "$tmp"
@@ -34,6 +37,7 @@ trap 'rm -rf "$tmp"' EXIT
 echo "TAP version 13"
 echo "# xballoon selftests on $(uname -r), payload $XB_PAYLOAD"
 [ -n "${XB_STEAL_CAP_PCT:-}" ] && echo "# XB_STEAL_CAP_PCT=$XB_STEAL_CAP_PCT"
+echo "# test set: $set"
 
 cd "$XB_PAYLOAD" 2>/dev/null || echo "# cannot cd to $XB_PAYLOAD"
 
@@ -54,13 +58,13 @@ result() { # ok|fail description
 # version" and plan become diagnostics, its results are renumbered after
 # ours, stray lines become diagnostics. Then one result of our own: the
 # binary reported every test it planned and exited normally.
-run_kselftest() { # path
+run_kselftest() { # path [args]
 	name=${1##*/}
 	rm -f "$tmp/rc" "$tmp/state"
 	echo "# running $name"
 	{
 		if [ -x "$1" ]; then
-			"$1"
+			"$@"
 			echo $? > "$tmp/rc"
 		else
 			echo "$1 is missing"
@@ -105,11 +109,19 @@ run_kselftest() { # path
 
 # 1. The selftests: xb_selftest first (it checks loading and unloading),
 # then every other test binary of the payload.
-run_kselftest "$bin/xb_selftest"
-for t in "$bin"/xb_*_test; do
-	[ -e "$t" ] || continue
-	run_kselftest "$t"
-done
+case $set in
+cap)
+	run_kselftest "$bin/xb_selftest" -r xb.steal_under_cap
+	run_kselftest "$bin/xb_vclock_test"
+	;;
+*)
+	run_kselftest "$bin/xb_selftest"
+	for t in "$bin"/xb_*_test; do
+		[ -e "$t" ] || continue
+		run_kselftest "$t"
+	done
+	;;
+esac
 
 # 2. What the module says, for the log.
 "$XB_CTL" info > "$tmp/info" 2>&1

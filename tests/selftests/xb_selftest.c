@@ -1514,7 +1514,8 @@ TEST_F_TIMEOUT(xb, cpu_steal_hotplug, 120)
 
 /*
  * Under a hypervisor cap, a vCPU that spins sees steal of (100 - cap) % of
- * wall time: the hypervisor parks it for the rest of each period.
+ * wall time: the hypervisor parks it for the rest of each period. Xen
+ * reports it; under QEMU TCG in a host cgroup the gap source estimates it.
  */
 TEST_F_TIMEOUT(xb, steal_under_cap, 120)
 {
@@ -1552,7 +1553,10 @@ TEST_F_TIMEOUT(xb, steal_under_cap, 120)
 	       b.steal_source < ARRAY_SIZE(steal_names) ?
 	       steal_names[b.steal_source] : "?");
 	ksft_print_msg("steal under a %ld%% cap: %.1f%%\n", cap, pct);
-	EXPECT_EQ(XB_STEAL_XEN_RUNSTATE, b.steal_source);
+	/* Measured, not the tick-granular kcpustat: Xen, or late timers. */
+	EXPECT_TRUE(b.steal_source == XB_STEAL_XEN_RUNSTATE ||
+		    b.steal_source == XB_STEAL_KVM ||
+		    b.steal_source == XB_STEAL_GAP);
 	EXPECT_LE(want - XB_CAP_TOLERANCE_PCT, pct);
 	EXPECT_GE(want + XB_CAP_TOLERANCE_PCT, pct);
 }

@@ -9,11 +9,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -231,6 +234,122 @@ TEST_F(vclock, charge_excludes_steal_only_when_on)
 	       wall / MS, stolen / MS, charged / MS);
 	ASSERT_LT(wall / 5, stolen);
 	EXPECT_LT(wall - stolen + stolen / 2, charged);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The task's cgroup entity: charged by its own update_curr(), no event. */
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_DIR CG_ROOT "/xb-vclock"
+#define SCHED_DEBUG "/sys/kernel/debug/sched/debug"
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A cgroup v2 child with the cpu controller, so it has its own entities. */
+static int cgroup_make(void)
+{
+	if (access(CG_ROOT "/cgroup.controllers", F_OK) &&
+	    mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
+		return -errno;
+	if (write_file(CG_ROOT "/cgroup.subtree_control", "+cpu"))
+		return -EOPNOTSUPP;
+	if (mkdir(CG_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int cgroup_join(const char *dir)
+{
+	char path[128], pid[16];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(path, pid);
+}
+
+/*
+ * sum_exec_runtime of CG_DIR's entity on @cpu, from the scheduler's debug
+ * file: "cfs_rq[N]:/xb-vclock" then "  .se->sum_exec_runtime : ms.ns".
+ */
+static long long group_sum_exec_ns(int cpu)
+{
+	char line[256], want[64];
+	long long ms, frac, ret = -1;
+	bool in = false;
+	FILE *f = fopen(SCHED_DEBUG, "r");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "cfs_rq[%d]:/xb-vclock\n", cpu);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "cfs_rq[", 7) || !strncmp(line, "rt_rq[", 6))
+			in = !strcmp(line, want);
+		else if (in && sscanf(line, " .se->sum_exec_runtime : %lld.%lld",
+				      &ms, &frac) == 2) {
+			ret = ms * MS + frac;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+TEST_F_TIMEOUT(vclock, group_charge_excludes_steal_only_when_on, 60)
+{
+	unsigned long long charged, stolen, wall, ran, group;
+	const char *cap = getenv("XB_STEAL_CAP_PCT");
+	long long g0, g1;
+	struct xb_vclock vc;
+	cpu_set_t set;
+	int on, ret;
+
+	if (!cap)
+		SKIP(return, "XB_STEAL_CAP_PCT unset: this vCPU loses no time");
+	ASSERT_EQ(0, vclock(self->fd, 0, 0, &vc));
+	if (vc.state != XB_VCLOCK_ON)
+		SKIP(return, "vclock state %u: nothing to subtract", vc.state);
+	ret = cgroup_make();
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "no cpu controller in cgroup v2");
+	ASSERT_EQ(0, ret) TH_LOG("cgroup: %s", strerror(-ret));
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+
+	for (on = 1; on >= 0; on--) {
+		ASSERT_EQ(0, vclock(self->fd, XB_VCLOCK_SET, on, &vc));
+		ASSERT_EQ(0, cgroup_join(CG_DIR));
+		g0 = group_sum_exec_ns(0);
+		ASSERT_LE(0, g0) TH_LOG("no %s entry for the cgroup", SCHED_DEBUG);
+		spin(self->fd, 2000, &charged, &stolen, &wall);
+		/* Leaving charges the group's entity up to now. */
+		ASSERT_EQ(0, cgroup_join(CG_ROOT));
+		g1 = group_sum_exec_ns(0);
+		ASSERT_LE(g0, g1);
+		group = g1 - g0;
+		ran = wall - stolen;
+		TH_LOG("%s: wall %llu ms, stolen %llu ms, task charged %llu ms, its cgroup %llu ms",
+		       on ? "on " : "off", wall / MS, stolen / MS,
+		       charged / MS, group / MS);
+		ASSERT_LT(wall / 5, stolen) TH_LOG("the cap did not bite");
+		if (on) {
+			EXPECT_GT(ran + wall / 10, group);
+			EXPECT_LT(ran, group + wall / 10);
+		} else {
+			EXPECT_LT(ran + stolen / 2, group);
+		}
+	}
+	rmdir(CG_DIR);
 }
 
 TEST_HARNESS_MAIN
