@@ -16,6 +16,13 @@
 #   then see)
 #   steal, steal+vclock
 #               the same beside dom0's hog, vclock off then on
+#   steal+vclock+schedstats
+#               steal+vclock with kernel.sched_schedstats=1 and nothing
+#               in the fair-credit set: what schedstats alone change
+#   steal+vclock+credit, steal+credit
+#               the same with the periodic task (vcbench names it vcb-io)
+#               in the fair-credit set and kernel.sched_schedstats=1,
+#               vclock on then off; schedstats go off again after each
 #   tput        the lone loop under steal, vclock off and on
 #   (dom0 stops its hog: "XBVC-CMD hog-off", confirmed by the steal going;
 #   then "XBVC-CMD done")
@@ -33,7 +40,10 @@ cd "${XB_PAYLOAD:-/xb}"
 # shellcheck source=/dev/null # written by bench/vclock/run.sh
 . ./bench.conf
 vc=./bin/vcbench
+ctl=./bin/xballoonctl
 param=/sys/module/xballoon/parameters/vclock
+schedstats=/proc/sys/kernel/sched_schedstats
+io_comm=vcb-io
 
 n=0
 fail=0
@@ -53,7 +63,8 @@ diag() { # kind cmd...
 	shift
 	rc=0
 	out=$("$@" 2>&1) || rc=$?
-	echo "$out" | while IFS= read -r l; do echo "# XBVC-$kind $l"; done
+	[ -z "$out" ] ||
+		echo "$out" | while IFS= read -r l; do echo "# XBVC-$kind $l"; done
 	return $rc
 }
 
@@ -62,13 +73,49 @@ set_vclock() { # 0|1
 	[ "$(cat "$param")" = "$( [ "$1" = 1 ] && echo Y || echo N)" ]
 }
 
-run_case() { # name steal(0|1) vclock(0|1)
-	if set_vclock "$3" &&
-		diag RESULT "$vc" case "$1" "$2" "$WARMUP_S" "$DURATION_S" "$iters"; then
-		result ok "case $1"
-	else
-		result fail "case $1"
+set_schedstats() { # 0|1
+	echo "$1" > "$schedstats"
+	[ "$(cat "$schedstats")" = "$1" ]
+}
+
+# Fair credit for the periodic task, by name: xballoonctl turns schedstats
+# on, which fair credit needs (and which cost a little on every scheduler
+# event); vcbench checks both before the case.
+credit_on() {
+	diag CREDIT "$ctl" credit add --comm "$io_comm"
+}
+
+# The tool's own view of the counters, then back to no fair credit and no
+# schedstats: the other cases run without either.
+credit_off() {
+	c_ok=0
+	diag CREDIT "$ctl" credit list --json || c_ok=1
+	diag CREDIT "$ctl" credit del --comm "$io_comm" || c_ok=1
+	set_schedstats 0 || c_ok=1
+	return $c_ok
+}
+
+# extra: none, schedstats (on, empty fair-credit set) or credit.
+run_case() { # name steal(0|1) vclock(0|1) extra
+	case_ok=ok
+	credit=0
+	set_vclock "$3" || case_ok=fail
+	case $4 in
+	credit)
+		credit=1
+		credit_on || case_ok=fail
+		;;
+	schedstats) set_schedstats 1 || case_ok=fail ;;
+	esac
+	if [ "$case_ok" = ok ]; then
+		diag RESULT "$vc" case "$1" "$2" "$credit" "$WARMUP_S" \
+			"$DURATION_S" "$iters" || case_ok=fail
 	fi
+	case $4 in
+	credit) credit_off || case_ok=fail ;;
+	schedstats) set_schedstats 0 || case_ok=fail ;;
+	esac
+	result "$case_ok" "case $1"
 }
 
 echo "TAP version 13"
@@ -81,7 +128,7 @@ else
 	echo "1..$n"
 	exit 1
 fi
-[ ! -x ./bin/xballoonctl ] || diag INFO ./bin/xballoonctl info --json || true
+diag INFO "$ctl" info --json || true
 
 # The kernel's boot work must be over before anything is measured.
 if diag SETTLE "$vc" settle 60; then
@@ -111,15 +158,18 @@ while [ "$r" -le "$TPUT_ROUNDS" ]; do
 done
 result "$tput_ok" "throughput, vclock off/on x $TPUT_ROUNDS"
 
-run_case reference 0 0
-run_case reference+vclock 0 1
+run_case reference 0 0 none
+run_case reference+vclock 0 1 none
 
 # Flushed by the time echo returns: dom0 reads it from the console log.
 echo "# XBVC-CMD hog-on"
 if diag WAIT "$vc" steal-wait on 60; then
 	result ok "dom0's hog shows as steal"
-	run_case steal 1 0
-	run_case steal+vclock 1 1
+	run_case steal 1 0 none
+	run_case steal+vclock 1 1 none
+	run_case steal+vclock+schedstats 1 1 schedstats
+	run_case steal+vclock+credit 1 1 credit
+	run_case steal+credit 1 0 credit
 	# The lone loop again, now under steal: how much of the steal the
 	# vclock takes off when nothing but the tick charges the task.
 	steal_ok=ok

@@ -21,6 +21,20 @@
 #                     domU sees the rest as steal (runstate runnable);
 #                     vclock off
 #   steal+vclock      the same, vclock on
+#   steal+vclock+schedstats
+#                     the same with kernel.sched_schedstats=1 (and an empty
+#                     fair-credit set): what schedstats alone change
+#   steal+vclock+credit
+#                     the same with the periodic task in the fair-credit
+#                     set (xballoonctl credit add --comm vcb-io) and
+#                     kernel.sched_schedstats=1, which fair credit needs;
+#                     the case fails unless the module's counters of
+#                     restored wake-ups and credit given back grew in it
+#   steal+credit      the same, vclock off
+#
+# Every row carries vclock ("off"/"on"), fair_credit (true/false) and
+# steal; rows with fair credit carry credit_restored and credit_given_ms
+# (the window's growth of the module's counters).
 #
 # The domU shares pCPU0 with dom0 in every case, rather than moving there
 # for the steal cases only: under icount QEMU runs the two emulated pCPUs
@@ -36,6 +50,8 @@
 #
 # Output: bench/results/vclock-latest.{json,md} and vclock-latest-cdf.png;
 # raw data (guest TAP, logs, CDF points) under build/vclock/run-<mode>/.
+# The module is built from the working tree: every row records the commit
+# and whether module/ or include/ differed from it (module_modified).
 #
 # Environment (all optional):
 #   XB_VCLOCK_KERNELS   kernel releases to run
@@ -103,9 +119,18 @@ fi
 work_us=${XB_VCLOCK_WORK_US:-60}
 results=${XB_VCLOCK_RESULTS:-$top/bench/results}
 icount=2
-# Guest time per kernel, plus boot; TCG under icount runs at about guest
-# speed, a loaded host makes that slower: generous.
-timeout=$((300 + 4 * 8 * (warmup + duration + 2)))
+# Guest time per kernel (7 cases and the throughput runs), plus boot; TCG
+# under icount runs at about guest speed, a loaded host makes that
+# slower: generous.
+timeout=$((300 + 4 * 11 * (warmup + duration + 2)))
+
+# What the module was built from.
+commit=$(git -C "$top" rev-parse HEAD 2> /dev/null || echo unknown)
+module_modified=false
+git -C "$top" diff --quiet HEAD -- module include 2> /dev/null ||
+	module_modified=true
+[ "$module_modified" = false ] ||
+	log "warning: module/ or include/ differ from $commit: the results say so"
 
 run=$top/build/vclock/run-$mode
 rm -rf "$run"
@@ -130,12 +155,13 @@ for k in $kernels; do
 	}
 	cp "$top/build/$k/src/module/xballoon.ko" "$run/vcbench" "$p/"
 	mv "$p/vcbench" "$p/bin/"
-	# xballoonctl only records `info` in the results: optional.
-	if make -C "$top" --no-print-directory tools >> "$kdir/build.log" 2>&1; then
-		cp "$top/build/user/tools/xballoonctl" "$p/bin/"
-	else
-		log "make tools failed (see $kdir/build.log): no xballoonctl info"
-	fi
+	# xballoonctl puts the periodic task in the fair-credit set.
+	make -C "$top" --no-print-directory tools >> "$kdir/build.log" 2>&1 || {
+		log "make tools failed (see $kdir/build.log)"
+		failed="$failed $k"
+		continue
+	}
+	cp "$top/build/user/tools/xballoonctl" "$p/bin/"
 	install -m 0755 "$top/bench/vclock/guest.sh" "$p/run-tests.sh"
 	install -m 0755 "$top/bench/vclock/dom0-run.sh" "$p/dom0-run.sh"
 	cat > "$p/bench.conf" <<-EOF
@@ -176,7 +202,8 @@ for k in $kernels; do
 	wall=$(cat "$kdir/wall_s" 2> /dev/null || echo null)
 	sed -n 's/^# XBVC-TPUT //p' "$tap" > "$kdir/tput.jsonl"
 	sed -n 's/^# XBVC-TPUT_STEAL //p' "$tap" > "$kdir/tput-steal.jsonl"
-	sed -n 's/^# XBVC-RESULT //p' "$tap" > "$kdir/results.jsonl"
+	# JSON lines only: a failing case's message goes to the TAP alone.
+	sed -n 's/^# XBVC-RESULT \({.*}\)$/\1/p' "$tap" > "$kdir/results.jsonl"
 	while IFS= read -r line; do
 		c=$(echo "$line" | jq -r .case)
 		echo "$line" | jq -r '.cdf[] | "\(.[1] / 1000) \(1 - .[0])"' \
@@ -185,11 +212,16 @@ for k in $kernels; do
 			> "$kdir/guest-cdf-$c.dat"
 	done < "$kdir/results.jsonl"
 
+	# fair_credit and schedstats: false unless the case's own row says
+	# otherwise (hook-overhead runs with neither).
 	common=$(jq -n --arg k "$k" --arg mode "$mode" --argjson icount "$icount" \
-		--argjson calib "$calib" --argjson wall "$wall" '{
+		--argjson calib "$calib" --argjson wall "$wall" \
+		--arg commit "$commit" --argjson modified "$module_modified" '{
 			platform: "xen", kernel: $k, fair_credit: false,
-			cap_pct: 0, icount_shift: $icount, bench_mode: $mode,
-			work_us: $calib.work_us, run_wall_s: $wall }')
+			schedstats: false, cap_pct: 0, icount_shift: $icount,
+			bench_mode: $mode, work_us: $calib.work_us,
+			run_wall_s: $wall, commit: $commit,
+			module_modified: $modified }')
 	# The hook's cost: mean throughput per state over the alternated runs.
 	if [ -s "$kdir/tput.jsonl" ]; then
 		jq -s --argjson c "$common" --slurpfile st "$kdir/tput-steal.jsonl" '
@@ -215,7 +247,7 @@ for k in $kernels; do
 		(map(select(.case == "reference")) | .[0]) as $r |
 		$r.p99_us as $ref |
 		.[] | del(.cdf, .guest_cdf) | $c + . |
-		if .case == "steal+vclock" or .case == "steal" then
+		if .steal then
 			. + { p99_vs_reference: (if $ref then
 				(.p99_us / $ref * 100 | round / 100) else null end),
 			      guest_p99_vs_reference: (if $r.guest_p99_us then
@@ -226,7 +258,7 @@ for k in $kernels; do
 			. + { uncharged_pct_of_steal: (.uncharged_ms /
 				(.steal_pct / 100 * .window_s * 1000) * 1000 | round / 10) }
 		else . end |
-		if .case == "steal+vclock" then
+		if .steal and .vclock == "on" then
 			. + { target_p99_le_1_5x_reference:
 				(if .p99_vs_reference then .p99_vs_reference <= 1.5
 				 else null end) }
@@ -236,11 +268,28 @@ done
 json=$run/vclock.json
 jq -s . "$cases" > "$json"
 
+# A row that claims fair credit must show it acted (vcbench fails such a
+# case in the guest too): restored wake-ups and credit given back grew.
+bad=$(jq -r '.[] | select(.fair_credit and
+	((.credit_restored // 0) <= 0 or (.credit_given_ms // 0) <= 0)) |
+	"\(.kernel)/\(.case)"' "$json")
+if [ -n "$bad" ]; then
+	log "fair credit did not act in: $(echo "$bad" | tr '\n' ' ')"
+	for b in $bad; do
+		case " $failed " in
+		*" ${b%%/*} "*) ;;
+		*) failed="$failed ${b%%/*}" ;;
+		esac
+	done
+fi
+
 # ---------------------------------------------------------------------------
 # Markdown.
 
 t_total=$(($(date +%s) - t_start))
 md=$run/vclock.md
+credit_max_us=$(jq -r '[.[] | .credit_max_us // empty] | unique |
+	if length == 0 then "?" else map(tostring) | join("/") end' "$json")
 {
 	echo "# xballoon virtual clock benchmark ($mode, $(date -u +%Y-%m-%dT%H:%M:%SZ))"
 	echo
@@ -253,8 +302,15 @@ md=$run/vclock.md
 	echo "and counted as missed) beside 2 CPU hogs (nice 0). The domU's vCPU shares pCPU0"
 	echo "with dom0's. *reference*: dom0 idle (its housekeeping shows as ~1 % steal)."
 	echo "*steal*: dom0 runs a CPU hog; credit1 shares the pCPU in 30 ms slices and the"
-	echo "domU sees the wait as steal (runstate runnable). One boot per kernel; ${warmup} s"
-	echo "warm-up + ${duration} s measured per case. Wall time of this script: ${t_total} s."
+	echo "domU sees the wait as steal (runstate runnable). *credit*: the periodic task in"
+	echo "xballoon's fair-credit set (\`xballoonctl credit add --comm vcb-io\`, credit_max_us"
+	echo "$credit_max_us) with \`kernel.sched_schedstats=1\`, which fair credit needs;"
+	echo "*+schedstats*: schedstats on, nobody in the set (what schedstats alone change:"
+	echo "they cost a little on every scheduler event; the other cases run without them)."
+	echo "One boot per kernel; ${warmup} s warm-up + ${duration} s measured per case."
+	echo "Module built from $commit$(
+		[ "$module_modified" = false ] || echo ' with uncommitted changes to module/ or include/'
+	). Wall time of this script: ${t_total} s."
 	echo
 	echo "Latencies in ms. *guest p99/p99.9*: latency minus the steal since the previous"
 	echo "wake-up (the part the guest's own scheduler caused; a lower bound). *missed*:"
@@ -269,7 +325,9 @@ md=$run/vclock.md
 	echo "timed with two local_clock() reads, scaled by 64): mostly the cost of those reads,"
 	echo "as Xen emulates RDTSC here (see each kernel's RDTSC cost); under steal, a timed"
 	echo "event that spans a vCPU preemption adds 64 x the preemption. The real cost is the"
-	echo "throughput ratio below."
+	echo "throughput ratio below. *restored*: the periodic task's wake-ups whose vruntime"
+	echo "fair credit restored in the window (share of its recorded wake-ups), and the"
+	echo "virtual run time it gave back in all."
 	for k in $kernels; do
 		calib=$(sed -n 's/^# XBVC-CALIB //p' "$run/$k/out/tap.log" 2> /dev/null |
 			tail -n1)
@@ -278,14 +336,14 @@ md=$run/vclock.md
 		echo
 		echo "${calib:-{\}}" | jq -r '"Clock reads in this guest: RDTSC \(.rdtsc_ns // "?") ns (Xen emulates it), clock_gettime \(.clock_gettime_ns // "?") ns; \(.work_us // "?") us of work = \(.work_iters // "?") loop iterations."' || true
 		echo
-		echo "| case | steal | vclock | p50 | p99 | p99.9 | max | guest p99 | guest p99.9 | missed % | server CPU % | hog CPU % | hog Mit/s | steal % | away % | max gap | uncharged ms | hook ns |"
-		echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		echo "| case | steal | vclock | credit | schedstats | p50 | p99 | p99.9 | max | guest p99 | guest p99.9 | missed % | server CPU % | hog CPU % | hog Mit/s | steal % | away % | max gap | uncharged ms | hook ns | restored |"
+		echo "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 		jq -r --arg k "$k" '
 			def ms: if . == null then "-" else (. / 1000 * 100 | round / 100 | tostring) end;
 			def n1: if . == null then "-" else (. * 10 | round / 10 | tostring) end;
 			def n2: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
 			.[] | select(.kernel == $k and .case != "hook-overhead") |
-			"| \(.case) | \(.steal) | \(.vclock) | \(.p50_us | ms) | \(.p99_us | ms) | \(.p999_us | ms) | \(.max_us | ms) | \(.guest_p99_us | ms) | \(.guest_p999_us | ms) | \(.missed_pct | n1) | \(.server_cpu_pct | n1) | \(.hog_cpu_pct | n1) | \(.hog_iters_per_s / 1e6 | n2) | \(.steal_pct | n1) | \(.vcpu_away_wakeups_pct | n1) | \(.max_steal_gap_ms | n1) | \(.uncharged_ms | n1)\(if .uncharged_pct_of_steal then " (\(.uncharged_pct_of_steal) %)" else "" end) | \(.hook_ns_per_event | if . == null then "-" else round end) |"' "$json"
+			"| \(.case) | \(.steal) | \(.vclock) | \(.fair_credit) | \(.schedstats) | \(.p50_us | ms) | \(.p99_us | ms) | \(.p999_us | ms) | \(.max_us | ms) | \(.guest_p99_us | ms) | \(.guest_p999_us | ms) | \(.missed_pct | n1) | \(.server_cpu_pct | n1) | \(.hog_cpu_pct | n1) | \(.hog_iters_per_s / 1e6 | n2) | \(.steal_pct | n1) | \(.vcpu_away_wakeups_pct | n1) | \(.max_steal_gap_ms | n1) | \(.uncharged_ms | n1)\(if .uncharged_pct_of_steal then " (\(.uncharged_pct_of_steal) %)" else "" end) | \(.hook_ns_per_event | if . == null then "-" else round end) | \(if .fair_credit then "\(.credit_restored // "-") (\(.credit_restored_pct_of_wakeups | n1) %), \(.credit_given_ms | n1) ms" else "-" end) |"' "$json"
 		echo
 		jq -r --arg k "$k" '
 			.[] | select(.kernel == $k and .case == "hook-overhead") |
@@ -303,6 +361,16 @@ md=$run/vclock.md
 		jq -r --arg k "$k" '
 			.[] | select(.kernel == $k and .case == "steal+vclock") |
 			"Target, periodic task p99 under sharing with vclock on <= 1.5 x its p99 without steal: \(.p99_us / 1000 * 100 | round / 100) ms vs \(.p99_us / .p99_vs_reference / 1000 * 100 | round / 100) ms = \(.p99_vs_reference) x: \(if .target_p99_le_1_5x_reference then "met" else "NOT met" end). \(.vcpu_away_wakeups_pct * 10 | round / 10) % of the wake-ups found the vCPU away, which no guest can change; the guest-side p99 (latency minus steal) is \(.guest_p99_vs_reference) x the reference'"'"'s."' "$json"
+		jq -r --arg k "$k" '
+			def ms: if . == null then "-" else (. / 1000 * 100 | round / 100 | tostring) end;
+			def n1: if . == null then "-" else (. * 10 | round / 10 | tostring) end;
+			(map(select(.kernel == $k)) | map({(.case): .}) | add) as $c |
+			[["Schedstats alone", "steal+vclock", "steal+vclock+schedstats"],
+			 ["Fair credit", "steal+vclock+schedstats", "steal+vclock+credit"],
+			 ["Fair credit", "steal", "steal+credit"]][] |
+			select($c[.[1]] and $c[.[2]]) | .[0] as $what |
+			$c[.[1]] as $a | $c[.[2]] as $b |
+			"\($what), \($a.case) -> \($b.case): p99 \($a.p99_us | ms) -> \($b.p99_us | ms) ms, p99.9 \($a.p999_us | ms) -> \($b.p999_us | ms), guest p99 \($a.guest_p99_us | ms) -> \($b.guest_p99_us | ms), guest p99.9 \($a.guest_p999_us | ms) -> \($b.guest_p999_us | ms), missed \($a.missed_pct | n1) -> \($b.missed_pct | n1) %, periodic-task CPU \($a.server_cpu_pct | n1) -> \($b.server_cpu_pct | n1) %, hogs \($a.hog_cpu_pct | n1) -> \($b.hog_cpu_pct | n1) % (\($b.hog_iters_per_s / $a.hog_iters_per_s * 1000 | round / 1000) x the work)\(if $b.fair_credit then "; \($b.credit_restored) wake-ups restored (\($b.credit_restored_pct_of_wakeups | n1) % of them), \($b.credit_given_ms | n1) ms of virtual run time given back, \(if $b.credit_restored > 0 then ($b.credit_given_ms * 1000 / $b.credit_restored | round | tostring) else "-" end) us a wake-up" else "" end)."' "$json"
 		echo
 		n_ok=$(grep -c '^ok' "$run/$k/result.tap" 2> /dev/null) || true
 		n_nok=$(grep -c '^not ok' "$run/$k/result.tap" 2> /dev/null) || true
@@ -337,7 +405,8 @@ nk=$(echo "$kernels" | wc -w)
 			echo "set xlabel 'guest-side latency (ms)'"
 		fi
 		plot="plot"
-		for c in reference reference+vclock steal steal+vclock; do
+		for c in reference reference+vclock steal steal+vclock \
+			steal+vclock+schedstats steal+vclock+credit steal+credit; do
 			f=$run/$k/$row-$c.dat
 			[ -s "$f" ] || continue
 			case $c in
@@ -345,6 +414,9 @@ nk=$(echo "$kernels" | wc -w)
 			reference+vclock) style="lc rgb '#2ca02c' dt 3" ;;
 			steal) style="lc rgb '#d62728'" ;;
 			steal+vclock) style="lc rgb '#1f77b4'" ;;
+			steal+vclock+schedstats) style="lc rgb '#17becf' dt 3" ;;
+			steal+vclock+credit) style="lc rgb '#9467bd' dt 4" ;;
+			steal+credit) style="lc rgb '#ff7f0e' dt 4" ;;
 			esac
 			plot="$plot '$f' using 1:(\$2 > 0 ? \$2 : 1e-9) with steps lw 2 $style title '$c',"
 		done

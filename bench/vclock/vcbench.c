@@ -6,8 +6,11 @@
  *   vcbench calib WORK_US
  *	loop iterations that take WORK_US of vCPU time (run it with nothing
  *	else busy), then the cost of one RDTSC and of one clock_gettime, ns
- *   vcbench case NAME STEAL(0|1) WARMUP_S DURATION_S WORK_ITERS
- *	one measured case: a periodic task and two CPU hogs, one JSON line
+ *   vcbench case NAME STEAL(0|1) CREDIT(0|1) WARMUP_S DURATION_S WORK_ITERS
+ *	one measured case: a periodic task and two CPU hogs, one JSON line;
+ *	with CREDIT, the periodic task must be in the fair-credit set (by its
+ *	command name, IO_COMM) with schedstats on, and the case fails unless
+ *	the module restored credit during the window
  *   vcbench tput DURATION_S
  *	a lone CPU-bound loop: iterations per second of vCPU time, one JSON
  *	line
@@ -29,6 +32,10 @@
  * can hide, so "latency - steal" is the part of the delay that the guest
  * itself caused (a lower bound of it: steal before the intended time counts
  * too).
+ *
+ * The periodic task is called IO_COMM ("vcb-io"), so that it alone can be
+ * put in the fair-credit set by name (xballoonctl credit add --comm) before
+ * it exists; the hogs keep the name vcbench.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +44,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +61,9 @@
 #include <linux/xballoon.h>
 
 #define XB_DEV		"/dev/xballoon"
+#define SCHEDSTATS	"/proc/sys/kernel/sched_schedstats"
+#define CREDIT_MAX_US	"/sys/module/xballoon/parameters/credit_max_us"
+#define IO_COMM		"vcb-io"
 #define NSEC_PER_USEC	1000LL
 #define NSEC_PER_MSEC	1000000LL
 #define NSEC_PER_SEC	1000000000LL
@@ -140,6 +151,57 @@ static const char *vclock_state_name(unsigned int state)
 		return "no-steal";
 	}
 	return "?";
+}
+
+/*
+ * The fair-credit counters (wake-ups restored, credit given back), and
+ * whether IO_COMM is in the set. The module reports the counters only
+ * with a successful call, and reading an entry of an empty set fails:
+ * returns false when the set is empty.
+ */
+static bool credit_read(struct xb_credit *c, bool *io_member)
+{
+	struct xb_credit e;
+	__u32 i, nr = 1;
+
+	*io_member = false;
+	for (i = 0; i < nr; i++) {
+		memset(&e, 0, sizeof(e));
+		e.size = sizeof(e);
+		e.op = XB_CREDIT_GET;
+		e.index = i;
+		if (ioctl(xb_fd, XB_IOC_CREDIT, &e)) {
+			if (errno == ENOENT && i == 0)
+				return false;
+			die("XB_IOC_CREDIT: %s", strerror(errno));
+		}
+		nr = e.nr_entries;
+		if (!e.pid && !strcmp(e.comm, IO_COMM))
+			*io_member = true;
+		if (i == 0)
+			*c = e;
+	}
+	return true;
+}
+
+/* A number in a /proc or /sys file, or -1. */
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* kernel.sched_schedstats: 1, 0, or -1 if the kernel has none. */
+static int schedstats_state(void)
+{
+	return (int)read_long(SCHEDSTATS);
 }
 
 /* The work of the periodic task: a loop the compiler must keep. */
@@ -461,23 +523,43 @@ static int cmd_case(int argc, char **argv)
 	int64_t run1[NR_HOGS + 1], wait1[NR_HOGS + 1];
 	unsigned long count0[NR_HOGS], count1[NR_HOGS];
 	int64_t t0, win, end, tw0, tw1, st0, st1, *v;
+	struct xb_credit cr0 = { 0 }, cr1 = { 0 };
+	bool cr_ok0, cr_ok1, io_member0, io_member1, credit_acted;
+	int ss0, ss1;
 	struct xb_vclock vc0, vc1;
 	pid_t pids[NR_HOGS + 1];
 	struct shared *sh;
 	struct utsname un;
 	const char *name;
 	double wall, hog_sum = 0, iters_sum = 0;
-	int steal, status;
+	int steal, credit, status;
 
-	if (argc != 5)
-		die("usage: vcbench case NAME STEAL WARMUP_S DURATION_S WORK_ITERS");
+	if (argc != 6)
+		die("usage: vcbench case NAME STEAL CREDIT WARMUP_S DURATION_S WORK_ITERS");
 	name = argv[0];
 	steal = !!parse_ul(argv[1], "STEAL");
-	warmup = parse_ul(argv[2], "WARMUP_S");
-	duration = parse_ul(argv[3], "DURATION_S");
-	iters = parse_ul(argv[4], "WORK_ITERS");
+	credit = !!parse_ul(argv[2], "CREDIT");
+	warmup = parse_ul(argv[3], "WARMUP_S");
+	duration = parse_ul(argv[4], "DURATION_S");
+	iters = parse_ul(argv[5], "WORK_ITERS");
 	xb_open();
 	uname(&un);
+
+	/*
+	 * What the case claims must hold before it starts: with fair credit,
+	 * the periodic task's name in the set and schedstats on (the
+	 * module's restore point is a schedstats event); without it, an
+	 * empty set.
+	 */
+	cr_ok0 = credit_read(&cr0, &io_member0);
+	ss0 = schedstats_state();
+	if (credit && !io_member0)
+		die("fair credit: %s is not in the fair-credit set", IO_COMM);
+	if (credit && ss0 != 1)
+		die("fair credit: kernel.sched_schedstats is %d, not 1", ss0);
+	if (!credit && cr_ok0)
+		die("no fair credit wanted, but the fair-credit set has %u entries",
+		    cr0.nr_entries);
 
 	/* At most one sample per period, plus slack. */
 	cap = duration * (NSEC_PER_SEC / PERIOD_NS) + 16;
@@ -501,6 +583,8 @@ static int cmd_case(int argc, char **argv)
 		die("fork: %s", strerror(errno));
 	if (pids[NR_HOGS] == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* Before its first sleep: fair credit knows it by name. */
+		prctl(PR_SET_NAME, IO_COMM);
 		periodic(sh, cap, t0, win, end, iters);
 		_exit(0);
 	}
@@ -514,6 +598,7 @@ static int cmd_case(int argc, char **argv)
 	tw0 = now_ns();
 	st0 = steal_ns();
 	vclock_read(&vc0);
+	cr_ok0 = credit_read(&cr0, &io_member0);
 	for (i = 0; i <= NR_HOGS; i++)
 		schedstat(pids[i], &run0[i], &wait0[i]);
 	for (i = 0; i < NR_HOGS; i++)
@@ -523,6 +608,8 @@ static int cmd_case(int argc, char **argv)
 	tw1 = now_ns();
 	st1 = steal_ns();
 	vclock_read(&vc1);
+	cr_ok1 = credit_read(&cr1, &io_member1);
+	ss1 = schedstats_state();
 	for (i = 0; i <= NR_HOGS; i++)
 		schedstat(pids[i], &run1[i], &wait1[i]);
 	for (i = 0; i < NR_HOGS; i++)
@@ -541,6 +628,25 @@ static int cmd_case(int argc, char **argv)
 	       un.release, steal ? "true" : "false");
 	printf("\"vclock\":\"%s\",\"vclock_state\":\"%s\",",
 	       vc1.enable ? "on" : "off", vclock_state_name(vc1.state));
+	/*
+	 * Fair credit as it was in the window: the counters are the
+	 * module's, for the whole set, which holds only the periodic task.
+	 */
+	credit_acted = cr_ok0 && cr_ok1 && cr1.restored > cr0.restored &&
+		       cr1.credited_ns > cr0.credited_ns;
+	printf("\"fair_credit\":%s,\"schedstats\":%s,",
+	       credit ? "true" : "false", ss1 == 1 ? "true" : "false");
+	if (credit && cr_ok0 && cr_ok1) {
+		printf("\"credit_members\":%u,\"credit_restored\":%llu,",
+		       cr1.nr_entries,
+		       (unsigned long long)(cr1.restored - cr0.restored));
+		print_num("credit_given_ms",
+			  (cr1.credited_ns - cr0.credited_ns) / 1e6, 0);
+		printf("\"credit_active\":%s,\"credit_max_us\":%ld,",
+		       credit_acted ? "true" : "false", read_long(CREDIT_MAX_US));
+	} else if (credit) {
+		printf("\"credit_members\":0,\"credit_restored\":null,\"credit_given_ms\":null,\"credit_active\":false,");
+	}
 	printf("\"warmup_s\":%lu,\"duration_s\":%lu,\"period_us\":%lld,",
 	       warmup, duration, PERIOD_NS / NSEC_PER_USEC);
 	printf("\"work_iters\":%lu,\"samples\":%lu,\"missed_periods\":%lu,",
@@ -601,8 +707,23 @@ static int cmd_case(int argc, char **argv)
 		  (double)(vc1.hook_ns - vc0.hook_ns) /
 		  (vc1.events - vc0.events) : NAN, 0);
 	print_worst(sh->samples, n, win);
+	if (credit)
+		print_num("credit_restored_pct_of_wakeups", n && credit_acted ?
+			  100.0 * (cr1.restored - cr0.restored) / n : NAN, 0);
 	print_num("window_s", wall / 1e9, 1);
 	printf("}\n");
+	fflush(stdout);
+	/* A row that claims fair credit must show it acted. */
+	if (credit && !(credit_acted && io_member1 && ss1 == 1)) {
+		fprintf(stderr,
+			"vcbench: fair credit did not act in the window (restored %llu -> %llu, credited %llu -> %llu ns, %s in the set: %s, schedstats %d)\n",
+			(unsigned long long)cr0.restored,
+			(unsigned long long)cr1.restored,
+			(unsigned long long)cr0.credited_ns,
+			(unsigned long long)cr1.credited_ns, IO_COMM,
+			io_member1 ? "yes" : "no", ss1);
+		return 1;
+	}
 	return 0;
 }
 
