@@ -7,9 +7,9 @@
  * vruntime, so a light I/O task that ran little has the same claim as one
  * that just woke from a busy spell; charged steal (see vclock.c) makes it
  * worse. The slides' "dynamic priority" fix kept the vruntime of named tasks
- * across sleeps. We do the same for a set of pids and command names,
- * bounded by credit_max_us below the scheduler's placement (the decision is
- * pure code in credit_policy.c).
+ * across sleeps. We do the same for a set of pids, command names and cgroup
+ * v2 subtrees, bounded by credit_max_us below the scheduler's placement (the
+ * decision is pure code in credit_policy.c).
  *
  * Where: a sleeping member's vruntime is noted at sched_switch (it is
  * final there). On wake-up, enqueue_entity() places the entity, then
@@ -25,7 +25,17 @@
  * balloon anyway, while every registration patches kernel text (static
  * keys) under the feet of running CPUs. With an empty set a probe returns
  * after one load.
+ *
+ * Cgroups: an entry holds a reference on its struct cgroup, taken by
+ * cgroup_get_from_id(), so the probes may follow the pointer without a
+ * lookup. Each version of the set holds its own references and drops them
+ * from its RCU callback: a probe that still reads an old version finds its
+ * cgroups alive, and no one has to wait for a grace period under the mutex.
+ * The id comes from user space rather than an fd: cgroup_get_from_id() is
+ * exported by both kernels we build for, checks the caller's cgroup
+ * namespace, and a removed cgroup's entry can still be named by its id.
  */
+#include <linux/cgroup.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
@@ -36,6 +46,7 @@
 #include <linux/sched/rt.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
@@ -48,12 +59,16 @@
 
 /**
  * struct xb_credit_entry - one member of the set
- * @pid: global pid, or 0 for a command name
- * @comm: command name, if @pid is 0
+ * @pid: global pid, or 0 for a command name or a cgroup
+ * @comm: command name, if @pid is 0 and @cgrp NULL
+ * @cgrp: a cgroup v2 whose subtree is in the set (a reference), or NULL
+ * @cgroup_id: cgroup_id(@cgrp), kept to match it once the cgroup is removed
  */
 struct xb_credit_entry {
 	pid_t pid;
 	char comm[XB_COMM_LEN];
+	struct cgroup *cgrp;
+	u64 cgroup_id;
 };
 
 /**
@@ -95,10 +110,17 @@ MODULE_PARM_DESC(credit_max_us,
 		 "Most vruntime credit a fair-credit task keeps per wake-up, us [DEFAULT: "
 		 __stringify(XB_CREDIT_MAX_US_DEFAULT) "]");
 
-/* Context: a scheduler tracepoint, preemption off (an RCU reader). */
+/*
+ * Context: a scheduler tracepoint, preemption off (an RCU reader), the rq
+ * lock of @p held. That makes task_dfl_cgroup() safe too: css_sets and
+ * cgroups are freed only after a grace period, and task_css_set_check()
+ * accepts rcu_read_lock_sched_held(). cgroup_is_descendant() is a compare
+ * of the task's ancestor array at the entry's level: no lock, no walk.
+ */
 static bool xb_credit_member(struct task_struct *p)
 {
 	struct xb_credit_set *set = rcu_dereference_sched(xb_credit_members);
+	struct cgroup *cgrp = NULL;
 	unsigned int i;
 
 	if (!set || rt_task(p) || dl_task(p) || p->policy == SCHED_IDLE)
@@ -106,9 +128,17 @@ static bool xb_credit_member(struct task_struct *p)
 	for (i = 0; i < set->nr; i++) {
 		const struct xb_credit_entry *e = &set->e[i];
 
-		if (e->pid ? e->pid == p->pid || e->pid == p->tgid :
-			     !strncmp(e->comm, p->comm, XB_COMM_LEN))
+		if (e->pid) {
+			if (e->pid == p->pid || e->pid == p->tgid)
+				return true;
+		} else if (e->cgrp) {
+			if (!cgrp)
+				cgrp = task_dfl_cgroup(p);
+			if (cgroup_is_descendant(cgrp, e->cgrp))
+				return true;
+		} else if (!strncmp(e->comm, p->comm, XB_COMM_LEN)) {
 			return true;
+		}
 	}
 	return false;
 }
@@ -224,28 +254,78 @@ static int xb_credit_global_pid(u32 upid, pid_t *pid)
 	return t ? 0 : -ESRCH;
 }
 
+/* The entry for @pid, @cgroup_id or @comm (in that order), or -1. */
 static int xb_credit_find_entry(const struct xb_credit_set *set, pid_t pid,
-				const char *comm)
+				u64 cgroup_id, const char *comm)
+{
+	const struct xb_credit_entry *e;
+	unsigned int i;
+
+	for (i = 0; i < set->nr; i++) {
+		e = &set->e[i];
+		if (pid ? e->pid == pid :
+		    cgroup_id ? e->cgrp && e->cgroup_id == cgroup_id :
+		    !e->pid && !e->cgrp &&
+		    !strncmp(e->comm, comm, XB_COMM_LEN))
+			return i;
+	}
+	return -1;
+}
+
+/* Drop a set's cgroup references and free it; no reader may be left. */
+static void xb_credit_set_free(struct xb_credit_set *set)
 {
 	unsigned int i;
 
+	if (!set)
+		return;
 	for (i = 0; i < set->nr; i++)
-		if (pid ? set->e[i].pid == pid :
-			  !set->e[i].pid &&
-			  !strncmp(set->e[i].comm, comm, XB_COMM_LEN))
-			return i;
-	return -1;
+		if (set->e[i].cgrp)
+			cgroup_put(set->e[i].cgrp);
+	kfree(set);
+}
+
+/* Context: RCU callback (softirq); cgroup_put() only queues the release. */
+static void xb_credit_set_free_rcu(struct rcu_head *rcu)
+{
+	xb_credit_set_free(container_of(rcu, struct xb_credit_set, rcu));
+}
+
+/*
+ * The live cgroup v2 @id, with a reference: -EINVAL for 0, -ENOENT if no
+ * cgroup has it in the caller's cgroup namespace or it is being removed.
+ */
+static struct cgroup *xb_credit_cgroup(u64 id)
+{
+	struct cgroup *cgrp;
+
+	if (!id)
+		return ERR_PTR(-EINVAL);
+	cgrp = cgroup_get_from_id(id);
+	if (IS_ERR(cgrp))
+		return cgrp;
+	/* Removed but still referenced: it will never hold a task again. */
+	if (css_is_dying(&cgrp->self)) {
+		cgroup_put(cgrp);
+		return ERR_PTR(-ENOENT);
+	}
+	return cgrp;
 }
 
 /* Apply @op to a copy of the set; on success the copy replaces it. */
 static int xb_credit_change(struct xb_credit *arg)
 {
 	struct xb_credit_set *old, *new;
+	struct cgroup *cgrp = NULL;
+	u64 cgid = 0;
+	unsigned int j;
 	pid_t pid = 0;
 	int i, ret;
 
-	if (arg->op == XB_CREDIT_ADD_PID || arg->op == XB_CREDIT_DEL_PID) {
-		if (arg->comm[0])
+	switch (arg->op) {
+	case XB_CREDIT_ADD_PID:
+	case XB_CREDIT_DEL_PID:
+		if (arg->comm[0] || arg->cgroup_id)
 			return -EINVAL;
 		ret = xb_credit_global_pid(arg->pid, &pid);
 		/* A task that is gone may still be removed from the set. */
@@ -253,52 +333,94 @@ static int xb_credit_change(struct xb_credit *arg)
 			pid = arg->pid;
 		else if (ret)
 			return ret;
-	} else if (arg->op != XB_CREDIT_CLEAR) {
-		if (arg->pid || !xb_credit_comm_valid(arg->comm, XB_COMM_LEN))
+		break;
+	case XB_CREDIT_ADD_COMM:
+	case XB_CREDIT_DEL_COMM:
+		if (arg->pid || arg->cgroup_id ||
+		    !xb_credit_comm_valid(arg->comm, XB_COMM_LEN))
 			return -EINVAL;
+		break;
+	case XB_CREDIT_ADD_CGROUP:
+	case XB_CREDIT_DEL_CGROUP:
+		if (arg->pid || arg->comm[0] || !arg->cgroup_id)
+			return -EINVAL;
+		cgid = arg->cgroup_id;
+		break;
 	}
 
 	old = rcu_dereference_protected(xb_credit_members,
 					lockdep_is_held(&xb_credit_mutex));
+	i = old ? xb_credit_find_entry(old, pid, cgid, arg->comm) : -1;
+	if (arg->op == XB_CREDIT_ADD_CGROUP) {
+		/* ENOENT for a removed cgroup beats EEXIST for its entry. */
+		cgrp = xb_credit_cgroup(cgid);
+		if (IS_ERR(cgrp))
+			return PTR_ERR(cgrp);
+	}
+
 	new = kzalloc(sizeof(*new), GFP_KERNEL);
-	if (!new)
-		return -ENOMEM;
+	if (!new) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
 	if (old) {
 		memcpy(new->e, old->e, sizeof(new->e));
 		new->nr = old->nr;
+		/* This version holds its own references: see the top. */
+		for (j = 0; j < new->nr; j++)
+			if (new->e[j].cgrp)
+				cgroup_get(new->e[j].cgrp);
 	}
 
-	i = xb_credit_find_entry(new, pid, arg->comm);
 	switch (arg->op) {
 	case XB_CREDIT_ADD_PID:
 	case XB_CREDIT_ADD_COMM:
+	case XB_CREDIT_ADD_CGROUP:
 		ret = i >= 0 ? -EEXIST : new->nr >= XB_CREDIT_MAX ? -ENOSPC : 0;
 		if (ret)
 			break;
 		new->e[new->nr].pid = pid;
-		strscpy(new->e[new->nr].comm, pid ? "" : arg->comm, XB_COMM_LEN);
+		strscpy(new->e[new->nr].comm, pid || cgrp ? "" : arg->comm,
+			XB_COMM_LEN);
+		new->e[new->nr].cgrp = cgrp;
+		new->e[new->nr].cgroup_id = cgrp ? cgroup_id(cgrp) : 0;
+		/* The set owns the lookup's reference now. */
+		cgrp = NULL;
 		new->nr++;
 		break;
 	case XB_CREDIT_DEL_PID:
 	case XB_CREDIT_DEL_COMM:
+	case XB_CREDIT_DEL_CGROUP:
 		ret = i < 0 ? -ENOENT : 0;
-		if (!ret)
-			new->e[i] = new->e[--new->nr];
+		if (ret)
+			break;
+		if (new->e[i].cgrp)
+			cgroup_put(new->e[i].cgrp);
+		new->e[i] = new->e[--new->nr];
 		break;
 	default:	/* XB_CREDIT_CLEAR */
+		for (j = 0; j < new->nr; j++)
+			if (new->e[j].cgrp)
+				cgroup_put(new->e[j].cgrp);
 		new->nr = 0;
 		ret = 0;
 		break;
 	}
 	if (ret) {
-		kfree(new);
-		return ret;
+		/* Never published: no reader, free it now. */
+		xb_credit_set_free(new);
+		goto out_put;
 	}
 	rcu_assign_pointer(xb_credit_members, new);
 	if (old)
-		kfree_rcu(old, rcu);
+		call_rcu(&old->rcu, xb_credit_set_free_rcu);
 	arg->nr_entries = new->nr;
 	return 0;
+
+out_put:
+	if (cgrp)
+		cgroup_put(cgrp);
+	return ret;
 }
 
 static int xb_credit_get(struct xb_credit *arg)
@@ -306,7 +428,7 @@ static int xb_credit_get(struct xb_credit *arg)
 	struct xb_credit_set *set;
 	const struct xb_credit_entry *e;
 
-	if (arg->pid || arg->comm[0])
+	if (arg->pid || arg->comm[0] || arg->cgroup_id)
 		return -EINVAL;
 	set = rcu_dereference_protected(xb_credit_members,
 					lockdep_is_held(&xb_credit_mutex));
@@ -317,6 +439,7 @@ static int xb_credit_get(struct xb_credit *arg)
 	/* Report the pid as the caller sees it; 0 if outside its view. */
 	arg->pid = e->pid ? pid_vnr(find_pid_ns(e->pid, &init_pid_ns)) : 0;
 	strscpy(arg->comm, e->comm, XB_COMM_LEN);
+	arg->cgroup_id = e->cgroup_id;
 	return 0;
 }
 
@@ -330,9 +453,17 @@ int xb_credit_ctl(struct xb_credit *arg)
 {
 	int ret;
 
+	/*
+	 * dev.c takes any size from the first version up; one that ends inside
+	 * @cgroup_id would hand us half an id. A short size is EINVAL before
+	 * anything else, as the UAPI orders the checks.
+	 */
+	if (arg->size > offsetofend(struct xb_credit, credited_ns) &&
+	    arg->size < offsetofend(struct xb_credit, cgroup_id))
+		return -EINVAL;
 	if (arg->flags)
 		return -EOPNOTSUPP;
-	if (arg->op < XB_CREDIT_ADD_PID || arg->op > XB_CREDIT_CLEAR)
+	if (arg->op < XB_CREDIT_ADD_PID || arg->op > XB_CREDIT_DEL_CGROUP)
 		return -EINVAL;
 	if (arg->op != XB_CREDIT_GET && arg->index)
 		return -EINVAL;
@@ -380,5 +511,7 @@ void xb_credit_exit(void)
 	RCU_INIT_POINTER(xb_credit_members, NULL);
 	mutex_unlock(&xb_credit_mutex);
 	/* Probes are gone (tracepoint_synchronize_unregister): no reader. */
-	kfree(set);
+	xb_credit_set_free(set);
+	/* Older versions' callbacks are this module's code: let them run. */
+	rcu_barrier();
 }

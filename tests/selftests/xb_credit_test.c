@@ -6,16 +6,23 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <linux/xballoon.h>
 
 #include "kselftest_harness.h"
@@ -23,6 +30,8 @@
 #define XB_DEV "/dev/xballoon"
 #define SCHEDSTATS "/proc/sys/kernel/sched_schedstats"
 #define MS 1000000ULL
+/* Where the tests mount cgroup2 if the guest has not. */
+#define CG_MNT "/sys/fs/cgroup"
 
 static unsigned long long now_ns(void)
 {
@@ -256,6 +265,341 @@ TEST_F(credit, members_keep_bounded_credit_across_sleeps)
 	usleep(100000);
 	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_CLEAR, 0, NULL, &c));
 	EXPECT_EQ(b.restored, c.restored);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Cgroup entries */
+
+static int credit_cg(int fd, __u32 op, __u64 id, struct xb_credit *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->op = op;
+	c->cgroup_id = id;
+	return ioctl(fd, XB_IOC_CREDIT, c);
+}
+
+/* The cgroup v2 id of directory @path (its inode number), 0 on error. */
+static __u64 cg_id(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+static int cg_move(const char *dir, pid_t pid)
+{
+	char path[PATH_MAX], val[16];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(val, sizeof(val), "%d", pid);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+/* "nr_dying_descendants N" of @dir's cgroup.stat, -1 if unreadable. */
+static long cg_dying(const char *dir)
+{
+	char path[PATH_MAX], key[64];
+	long v, ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.stat", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, "nr_dying_descendants"))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs sfs;
+
+	return !statfs(path, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/*
+ * The fixture's cgroups, made below the cgroup2 mount (mounted at CG_MNT
+ * if the guest has none): top, top/a, top/a/b (a's descendant) and
+ * top/other (outside a).
+ */
+FIXTURE(cg) {
+	int fd;
+	pid_t hog, light;
+	char schedstats;	/* as found, 0 if not changed */
+	char top[64], a[64], b[64], other[64];
+};
+
+FIXTURE_SETUP(cg)
+{
+	struct xb_credit c;
+
+	self->fd = open(XB_DEV, O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", XB_DEV, strerror(errno));
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_CLEAR, 0, NULL, &c));
+	if (!is_cgroup2(CG_MNT)) {
+		mkdir(CG_MNT, 0755);
+		ASSERT_EQ(0, mount("cgroup2", CG_MNT, "cgroup2", 0, NULL))
+			TH_LOG("mount cgroup2 on %s: %s", CG_MNT,
+			       strerror(errno));
+	}
+	snprintf(self->top, sizeof(self->top), CG_MNT "/xb-credit-%d",
+		 getpid());
+	snprintf(self->a, sizeof(self->a), CG_MNT "/xb-credit-%d/a", getpid());
+	snprintf(self->b, sizeof(self->b), CG_MNT "/xb-credit-%d/a/b",
+		 getpid());
+	snprintf(self->other, sizeof(self->other), CG_MNT "/xb-credit-%d/other",
+		 getpid());
+	ASSERT_EQ(0, mkdir(self->top, 0755)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, mkdir(self->a, 0755)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, mkdir(self->b, 0755)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, mkdir(self->other, 0755)) TH_LOG("%s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(cg)
+{
+	struct xb_credit c;
+
+	if (self->light > 0)
+		stop(self->light);
+	if (self->hog > 0)
+		stop(self->hog);
+	if (self->schedstats)
+		write_file(SCHEDSTATS, self->schedstats == '1' ? "1" : "0");
+	credit(self->fd, XB_CREDIT_CLEAR, 0, NULL, &c);
+	close(self->fd);
+	/* Killed and reaped tasks have left their cgroups: all are empty. */
+	rmdir(self->b);
+	rmdir(self->a);
+	rmdir(self->other);
+	rmdir(self->top);
+}
+
+TEST_F(cg, add_get_del)
+{
+	__u64 a = cg_id(self->a), b = cg_id(self->b), id0;
+	struct xb_credit c;
+
+	ASSERT_NE(0ULL, a);
+	ASSERT_EQ(0, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, a, &c))
+		TH_LOG("ADD_CGROUP %llu: %s", (unsigned long long)a,
+		       strerror(errno));
+	EXPECT_EQ(1U, c.nr_entries);
+	EXPECT_EQ(-1, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, a, &c));
+	EXPECT_EQ(EEXIST, errno);
+	/* A descendant is an entry of its own. */
+	ASSERT_EQ(0, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, b, &c));
+	EXPECT_EQ(2U, c.nr_entries);
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_ADD_PID, getpid(), NULL, &c));
+	EXPECT_EQ(3U, c.nr_entries);
+
+	/* GET: the id out, pid and comm empty; 0 for other entries. */
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = XB_CREDIT_GET;
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(a, c.cgroup_id);
+	EXPECT_EQ(0U, c.pid);
+	EXPECT_EQ(0, c.comm[0]);
+	c.index = 2;
+	c.cgroup_id = 0;
+	c.pid = 0;
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ((__u32)getpid(), c.pid);
+	EXPECT_EQ(0ULL, c.cgroup_id);
+
+	/* A caller of the first version: served, no id written. */
+	memset(&c, 0, sizeof(c));
+	c.size = offsetof(struct xb_credit, cgroup_id);
+	c.op = XB_CREDIT_GET;
+	c.cgroup_id = 0x5a5a;
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(0x5a5aULL, c.cgroup_id);
+	EXPECT_EQ(3U, c.nr_entries);
+	/* A size that cuts the id in two is refused. */
+	c.size = offsetof(struct xb_credit, cgroup_id) + 4;
+	c.cgroup_id = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, credit_cg(self->fd, XB_CREDIT_DEL_CGROUP, a, &c));
+	EXPECT_EQ(2U, c.nr_entries);
+	EXPECT_EQ(-1, credit_cg(self->fd, XB_CREDIT_DEL_CGROUP, a, &c));
+	EXPECT_EQ(ENOENT, errno);
+	/* The descendant's entry stays: one of the two left. */
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = XB_CREDIT_GET;
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	id0 = c.cgroup_id;
+	c.index = 1;
+	c.cgroup_id = 0;
+	c.pid = 0;
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_TRUE(id0 == b || c.cgroup_id == b);
+	EXPECT_TRUE(!id0 || !c.cgroup_id);
+	ASSERT_EQ(0, credit_cg(self->fd, XB_CREDIT_DEL_CGROUP, b, &c));
+	EXPECT_EQ(1U, c.nr_entries);
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_CLEAR, 0, NULL, &c));
+	EXPECT_EQ(0U, c.nr_entries);
+}
+
+TEST_F(cg, bad_ids_and_mixed_fields)
+{
+	__u64 a = cg_id(self->a), file_id;
+	char path[128];
+	struct xb_credit c;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", self->a);
+	file_id = cg_id(path);
+	ASSERT_NE(0ULL, a);
+	ASSERT_NE(0ULL, file_id);
+
+	EXPECT_EQ(-1, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, 0, &c));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, credit_cg(self->fd, XB_CREDIT_DEL_CGROUP, 0, &c));
+	EXPECT_EQ(EINVAL, errno);
+	/* A kernfs file is no cgroup; nor is an id no node has. */
+	EXPECT_EQ(-1, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, file_id, &c));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, 1ULL << 60,
+				&c));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, ~0ULL, &c));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, credit_cg(self->fd, XB_CREDIT_DEL_CGROUP, a, &c));
+	EXPECT_EQ(ENOENT, errno);
+
+	/* An id with a pid or a name, or with an op that takes none. */
+	credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, a, &c);
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = XB_CREDIT_ADD_CGROUP;
+	c.cgroup_id = a;
+	c.pid = getpid();
+	EXPECT_EQ(-1, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.pid = 0;
+	memcpy(c.comm, "init", 5);
+	EXPECT_EQ(-1, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(EINVAL, errno);
+	memset(c.comm, 0, sizeof(c.comm));
+	c.op = XB_CREDIT_ADD_PID;
+	c.pid = getpid();
+	EXPECT_EQ(-1, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.op = XB_CREDIT_ADD_COMM;
+	c.pid = 0;
+	memcpy(c.comm, "init", 5);
+	EXPECT_EQ(-1, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(EINVAL, errno);
+	memset(c.comm, 0, sizeof(c.comm));
+	c.op = XB_CREDIT_GET;
+	EXPECT_EQ(-1, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.op = XB_CREDIT_DEL_CGROUP + 1;
+	EXPECT_EQ(-1, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Nothing was added by any of that. */
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_CLEAR, 0, NULL, &c));
+	EXPECT_EQ(0U, c.nr_entries);
+}
+
+/*
+ * rmdir of a cgroup in the set works; its entry stays, matching nothing,
+ * until DEL by id. The entry's reference keeps the cgroup dying; after DEL
+ * it must go (a lost cgroup_put() would keep it dying for ever).
+ */
+TEST_F_TIMEOUT(cg, removed_while_in_the_set, 60)
+{
+	__u64 b = cg_id(self->b);
+	long dying0, dying = -1;
+	struct xb_credit c;
+	int i;
+
+	ASSERT_NE(0ULL, b);
+	dying0 = cg_dying(self->top);
+	ASSERT_LE(0, dying0) TH_LOG("no nr_dying_descendants in cgroup.stat");
+	ASSERT_EQ(0, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, b, &c));
+	ASSERT_EQ(0, rmdir(self->b)) TH_LOG("rmdir %s: %s", self->b,
+					    strerror(errno));
+	/* Dying: gone from the tree, still referenced by the entry. */
+	usleep(200000);
+	EXPECT_LT(dying0, cg_dying(self->top));
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = XB_CREDIT_GET;
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_CREDIT, &c));
+	EXPECT_EQ(b, c.cgroup_id);
+	/* No live cgroup has the id: ENOENT beats EEXIST. */
+	EXPECT_EQ(-1, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP, b, &c));
+	EXPECT_EQ(ENOENT, errno);
+
+	ASSERT_EQ(0, credit_cg(self->fd, XB_CREDIT_DEL_CGROUP, b, &c));
+	EXPECT_EQ(0U, c.nr_entries);
+	for (i = 0; i < 100; i++) {
+		dying = cg_dying(self->top);
+		if (dying == dying0)
+			break;
+		usleep(50000);
+	}
+	EXPECT_EQ(dying0, dying) TH_LOG("the removed cgroup is still dying");
+	/* The rest of the tree goes as usual. */
+	EXPECT_EQ(0, rmdir(self->a));
+}
+
+/*
+ * The light task of members_keep_bounded_credit_across_sleeps, moved
+ * between cgroups while a's entry is in the set: credit back inside a's
+ * subtree (in a/b), none in a sibling of a.
+ */
+TEST_F_TIMEOUT(cg, subtree_members_keep_credit, 60)
+{
+	int cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	struct xb_credit a, b;
+
+	self->schedstats = read_char(SCHEDSTATS);
+	write_file(SCHEDSTATS, "1");
+	write_file("/sys/module/xballoon/parameters/credit_max_us", "10000");
+	self->hog = spawn_pinned(cpu, 1000000, 0);
+	self->light = spawn_pinned(cpu, 2, 20);
+	ASSERT_LT(0, self->hog);
+	ASSERT_LT(0, self->light);
+	ASSERT_EQ(0, cg_move(self->other, self->light));
+	ASSERT_EQ(0, credit_cg(self->fd, XB_CREDIT_ADD_CGROUP,
+			       cg_id(self->a), &a));
+
+	/* Outside a: nothing restored. */
+	usleep(300000);
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_GET, 0, NULL, &b));
+	EXPECT_EQ(a.restored, b.restored);
+
+	/* In a/b: its wake-ups get credit back. */
+	ASSERT_EQ(0, cg_move(self->b, self->light));
+	usleep(1000000);
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_GET, 0, NULL, &b));
+	TH_LOG("%llu wake-ups restored in a/b, %llu us of credit",
+	       b.restored - a.restored, (b.credited_ns - a.credited_ns) / 1000);
+	EXPECT_LT(a.restored + 5, b.restored);
+
+	/* Out again: none more, after the wake-up in flight. */
+	ASSERT_EQ(0, cg_move(self->other, self->light));
+	usleep(100000);
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_GET, 0, NULL, &a));
+	usleep(300000);
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_GET, 0, NULL, &b));
+	EXPECT_EQ(a.restored, b.restored);
 }
 
 TEST_HARNESS_MAIN

@@ -362,8 +362,11 @@ struct xb_vclock {
  * @XB_CREDIT_DEL_PID: remove @pid
  * @XB_CREDIT_ADD_COMM: add every task whose command name is @comm
  * @XB_CREDIT_DEL_COMM: remove @comm
- * @XB_CREDIT_GET: read entry number @index into @pid or @comm
+ * @XB_CREDIT_GET: read entry number @index into @pid, @comm or @cgroup_id
  * @XB_CREDIT_CLEAR: empty the set
+ * @XB_CREDIT_ADD_CGROUP: add every task of the cgroup v2 @cgroup_id and of
+ *	its descendants
+ * @XB_CREDIT_DEL_CGROUP: remove @cgroup_id, even once the cgroup is gone
  */
 enum xb_credit_op {
 	XB_CREDIT_ADD_PID = 1,
@@ -372,6 +375,8 @@ enum xb_credit_op {
 	XB_CREDIT_DEL_COMM = 4,
 	XB_CREDIT_GET = 5,
 	XB_CREDIT_CLEAR = 6,
+	XB_CREDIT_ADD_CGROUP = 7,
+	XB_CREDIT_DEL_CGROUP = 8,
 };
 
 #define XB_CREDIT_MAX	64
@@ -383,13 +388,21 @@ enum xb_credit_op {
  * @flags: must be 0
  * @op: enum xb_credit_op
  * @pid: in for the *_PID ops (a pid in the caller's pid namespace); out for
- *	GET (0 if the entry is a command name)
+ *	GET (0 if the entry is a command name or a cgroup)
  * @index: in for GET: 0 to @nr_entries - 1
  * @nr_entries: out, entries in the set after the call
  * @comm: in for the *_COMM ops: 1 to 15 printable characters, NUL
- *	terminated, no '/'; out for GET (empty if the entry is a pid)
+ *	terminated, no '/'; out for GET (empty if the entry is a pid or a
+ *	cgroup)
  * @restored: out, wake-ups of set members whose credit was restored
  * @credited_ns: out, virtual run time given back in all
+ * @cgroup_id: in for the *_CGROUP ops: the cgroup v2 id, which on 64-bit
+ *	kernels is the inode number (st_ino) of the cgroup's directory in the
+ *	cgroup2 filesystem; out for GET (0 if the entry is a pid or a command
+ *	name). Must be 0 for the *_PID, *_COMM ops and GET. Appended to the
+ *	first version, which ends at @credited_ns: a caller of that size still
+ *	works (its @cgroup_id reads as 0), but a @size that ends inside
+ *	@cgroup_id is EINVAL.
  *
  * Tasks in the set keep the vruntime credit they earned while sleeping
  * instead of being re-placed near the runqueue's minimum on wake-up, up to
@@ -397,6 +410,16 @@ enum xb_credit_op {
  * cannot monopolise the CPU. Needs the kernel's schedstats on
  * (sysctl kernel.sched_schedstats=1): the restore point is the wake-up's
  * sched_stat_sleep event. Bad values get EINVAL; see the errno list.
+ *
+ * A cgroup entry covers the tasks of that cgroup and of every cgroup below
+ * it, as they are at each wake-up: a task that moves in or out gains or
+ * loses the credit at once. XB_CREDIT_ADD_CGROUP fails with EINVAL for
+ * @cgroup_id 0, ENOENT if no live cgroup v2 has that id in the caller's
+ * cgroup namespace, EEXIST if it is in the set already. The entry holds a
+ * reference on the cgroup: its directory may still be removed (rmdir), and
+ * the entry then stays, matching no task, until XB_CREDIT_DEL_CGROUP or
+ * XB_CREDIT_CLEAR, which take a removed cgroup's id too (ENOENT only if
+ * the id is not in the set).
  */
 struct xb_credit {
 	__u32 size;
@@ -408,6 +431,7 @@ struct xb_credit {
 	char comm[XB_COMM_LEN];
 	__aligned_u64 restored;
 	__aligned_u64 credited_ns;
+	__aligned_u64 cgroup_id;
 };
 
 #define XB_IOC_CREDIT _IOWR(XB_IOCTL_TYPE, XB_CMD_CREDIT, struct xb_credit)
