@@ -14,8 +14,10 @@
  *   4  the module speaks another ABI version than this tool
  *  64  usage error (EX_USAGE)
  */
+#define _GNU_SOURCE	/* nftw() */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -26,9 +28,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <linux/xballoon.h>
 
 #include "xb_tool.h"
@@ -146,20 +150,25 @@ static void usage(FILE *f)
 		"                                 state, stolen time taken off tasks'\n"
 		"                                 charges, scheduler events, the hook's\n"
 		"                                 cost; with on or off, switch it first\n"
-		"  credit list [--json]           the fair-credit set (pids, command names),\n"
-		"                                 wake-ups restored and credit given back\n"
-		"  credit add --pid N | --comm NAME [--no-schedstats]\n"
-		"                                 add a task (a whole process if N is its\n"
-		"                                 pid) or every task of that command name;\n"
-		"                                 turns kernel.sched_schedstats on, which\n"
-		"                                 fair credit needs (not with\n"
+		"  credit list [--json]           the fair-credit set (pids, command names,\n"
+		"                                 cgroups), wake-ups restored and credit\n"
+		"                                 given back\n"
+		"  credit add --pid N | --comm NAME | --cgroup PATH | --cgroup-id ID\n"
+		"             [--no-schedstats]   add a task (a whole process if N is its\n"
+		"                                 pid), every task of that command name, or\n"
+		"                                 every task of a cgroup v2 and the cgroups\n"
+		"                                 below it; turns kernel.sched_schedstats\n"
+		"                                 on, which fair credit needs (not with\n"
 		"                                 --no-schedstats)\n"
-		"  credit del --pid N | --comm NAME\n"
-		"                                 remove that entry\n"
+		"  credit del --pid N | --comm NAME | --cgroup PATH | --cgroup-id ID\n"
+		"                                 remove that entry (--cgroup-id, as the\n"
+		"                                 list shows it, for a removed cgroup)\n"
 		"  credit clear                   empty the set (schedstats stay as they are)\n"
 		"\n"
 		"A command name is 1-%u printable characters without '/' (the module\n"
-		"checks: exit 1); a longer one is a usage error. The set holds %u entries.\n"
+		"checks: exit 1); a longer one is a usage error. A cgroup PATH is a\n"
+		"directory of the cgroup2 filesystem, or a path below its mount point\n"
+		"(as in /proc/PID/cgroup). The set holds %u entries.\n"
 		"\n"
 		"exit status: 0 ok, 1 error, 2 module not loaded, 3 permission denied,\n"
 		"             4 ABI mismatch, 64 bad command line\n",
@@ -1183,15 +1192,35 @@ static int schedstats_enable(void)
 	return n == 2 ? 0 : EIO;
 }
 
-/* "pid N" or "comm NAME", non-printable characters shown as '?'. */
-static const char *credit_label(const struct xb_credit *c, char *buf,
-				size_t len)
+static bool credit_cgroup_op(const struct xb_credit *c)
+{
+	return c->op == XB_CREDIT_ADD_CGROUP || c->op == XB_CREDIT_DEL_CGROUP;
+}
+
+/*
+ * "pid N", "comm NAME" or "cgroup PATH|ID", non-printable characters
+ * shown as '?'.
+ */
+static const char *credit_label(const struct xb_credit *c, const char *cgpath,
+				char *buf, size_t len)
 {
 	char comm[XB_COMM_LEN];
 	size_t i;
 
 	if (c->op == XB_CREDIT_ADD_PID || c->op == XB_CREDIT_DEL_PID) {
 		snprintf(buf, len, "pid %u", c->pid);
+		return buf;
+	}
+	if (credit_cgroup_op(c)) {
+		if (cgpath)
+			snprintf(buf, len, "cgroup %s (id %llu)", cgpath,
+				 (unsigned long long)c->cgroup_id);
+		else
+			snprintf(buf, len, "cgroup id %llu",
+				 (unsigned long long)c->cgroup_id);
+		for (i = 0; buf[i]; i++)
+			if (buf[i] < 0x20 || buf[i] == 0x7f)
+				buf[i] = '?';
 		return buf;
 	}
 	for (i = 0; i < XB_COMM_LEN - 1 && c->comm[i]; i++)
@@ -1209,10 +1238,14 @@ static int credit_invalid(void)
 	return XB_EXIT_ERROR;
 }
 
-/* XB_IOC_CREDIT failed with @err: the errno list of the UAPI, in words. */
-static int credit_errno(int err, const struct xb_credit *c)
+/*
+ * XB_IOC_CREDIT failed with @err: the errno list of the UAPI, in words.
+ * @cgpath: the directory of a cgroup op, NULL if it was given by id
+ */
+static int credit_errno(int err, const struct xb_credit *c,
+			const char *cgpath)
 {
-	char label[48];
+	char label[PATH_MAX + 48];
 
 	switch (err) {
 	case ESRCH:
@@ -1220,16 +1253,29 @@ static int credit_errno(int err, const struct xb_credit *c)
 		return XB_EXIT_ERROR;
 	case EEXIST:
 		errmsg("%s: already in the set",
-		       credit_label(c, label, sizeof(label)));
+		       credit_label(c, cgpath, label, sizeof(label)));
 		return XB_EXIT_ERROR;
 	case ENOENT:
+		if (c->op == XB_CREDIT_ADD_CGROUP) {
+			errmsg("%s: no such cgroup (removed, or outside this cgroup namespace)",
+			       credit_label(c, cgpath, label, sizeof(label)));
+			return XB_EXIT_ERROR;
+		}
 		errmsg("%s: not in the set",
-		       credit_label(c, label, sizeof(label)));
+		       credit_label(c, cgpath, label, sizeof(label)));
 		return XB_EXIT_ERROR;
 	case ENOSPC:
 		errmsg("the set is full (%u entries)", XB_CREDIT_MAX);
 		return XB_EXIT_ERROR;
 	case EINVAL:
+		/*
+		 * We never send a cgroup id of 0 (a usage error here): a
+		 * module that refuses a cgroup op does not know it.
+		 */
+		if (credit_cgroup_op(c)) {
+			errmsg("the module does not know cgroup entries: " XB_ABI_HINT);
+			return XB_EXIT_ABI;
+		}
 		return credit_invalid();
 	case EOPNOTSUPP:
 		errmsg("fair credit is not available: this kernel lacks the scheduler tracepoints it needs");
@@ -1256,8 +1302,138 @@ struct credit_list {
 		char comm[XB_COMM_LEN];
 		char task_comm[64];	/* pid entries: /proc/<pid>/comm */
 		bool task_known;
+		__u64 cgroup_id;	/* cgroup entries: its id, else 0 */
+		char cg_path[PATH_MAX];	/* where it is now, "" if not found */
 	} e[XB_CREDIT_MAX];
 };
+
+/* The mount point of the cgroup2 filesystem; 0, or an errno (ENOENT). */
+static int cgroup2_mount(char *buf, size_t len)
+{
+	char line[4096], mp[4096], fs[64], *sep, *src, *dst;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int ret = ENOENT;
+
+	if (!f)
+		return errno;
+	/* id parent maj:min root mount-point options... - fstype source ... */
+	while (fgets(line, sizeof(line), f)) {
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(sep, " - %63s", fs) != 1 ||
+		    strcmp(fs, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		/* Undo the octal escapes of mountinfo (\040 for a space). */
+		for (src = dst = mp; *src; dst++) {
+			if (src[0] == '\\' && src[1] >= '0' && src[1] <= '3' &&
+			    src[2] >= '0' && src[2] <= '7' &&
+			    src[3] >= '0' && src[3] <= '7') {
+				*dst = (src[1] - '0') << 6 | (src[2] - '0') << 3 |
+				       (src[3] - '0');
+				src += 4;
+			} else {
+				*dst = *src++;
+			}
+		}
+		*dst = '\0';
+		if ((size_t)snprintf(buf, len, "%s", mp) < len) {
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* @path is a directory of a cgroup2 filesystem: its id in *@id. */
+static bool cgroup2_dir(const char *path, __u64 *id)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (statfs(path, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return false;
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return false;
+	*id = st.st_ino;
+	return true;
+}
+
+/*
+ * --cgroup PATH: a cgroup2 directory as given, or else PATH below the
+ * cgroup2 mount point (the form of /proc/PID/cgroup). The cgroup's id is
+ * the inode number of its directory (kernfs, 64-bit). Exit code on error.
+ */
+static int cgroup_resolve(const char *arg, char *path, size_t len, __u64 *id)
+{
+	char mnt[PATH_MAX];
+	int err;
+
+	if (cgroup2_dir(arg, id)) {
+		snprintf(path, len, "%s", arg);
+		return XB_EXIT_OK;
+	}
+	err = cgroup2_mount(mnt, sizeof(mnt));
+	if (err) {
+		errmsg("%s: not a cgroup2 directory, and %s", arg,
+		       err == ENOENT ? "no cgroup2 filesystem is mounted" :
+		       "cannot read /proc/self/mountinfo");
+		return XB_EXIT_ERROR;
+	}
+	while (*arg == '/')
+		arg++;
+	if ((size_t)snprintf(path, len, "%s/%s", mnt, arg) < len &&
+	    cgroup2_dir(path, id))
+		return XB_EXIT_OK;
+	errmsg("%s: not a cgroup2 directory (cgroup2 is mounted at %s)",
+	       path, mnt);
+	return XB_EXIT_ERROR;
+}
+
+/* The list whose cgroup entries cgroup_find() fills in, for nftw(). */
+static struct credit_list *cg_list;
+static unsigned int cg_missing;
+
+static int cgroup_find(const char *path, const struct stat *st, int type,
+		       struct FTW *ftw)
+{
+	unsigned int i;
+
+	(void)ftw;
+	if (type != FTW_D)
+		return 0;
+	for (i = 0; i < cg_list->n; i++) {
+		if (cg_list->e[i].cgroup_id != (__u64)st->st_ino ||
+		    cg_list->e[i].cg_path[0])
+			continue;
+		snprintf(cg_list->e[i].cg_path, sizeof(cg_list->e[i].cg_path),
+			 "%s", path);
+		cg_missing--;
+	}
+	/* Stop the walk once every entry is found. */
+	return !cg_missing;
+}
+
+/*
+ * Where the set's cgroups are: one walk of the cgroup2 tree, stopped as
+ * soon as all are found, and only if the set has cgroup entries. A removed
+ * cgroup (or one outside this cgroup namespace) keeps an empty path.
+ */
+static void cgroup_paths(struct credit_list *l)
+{
+	char mnt[PATH_MAX];
+	unsigned int i;
+
+	cg_missing = 0;
+	for (i = 0; i < l->n; i++)
+		cg_missing += !!l->e[i].cgroup_id;
+	if (!cg_missing || cgroup2_mount(mnt, sizeof(mnt)))
+		return;
+	cg_list = l;
+	nftw(mnt, cgroup_find, 16, FTW_PHYS | FTW_MOUNT);
+	cg_list = NULL;
+}
 
 /*
  * Read the set with XB_CREDIT_GET, index 0 up, until ENOENT. A set that
@@ -1278,12 +1454,13 @@ static int credit_read(int fd, struct credit_list *l)
 		if (err == ENOENT)
 			break;
 		if (err)
-			return credit_errno(err, &c);
+			return credit_errno(err, &c, NULL);
 		/* Only a successful call reports the counters. */
 		l->counters = true;
 		l->restored = c.restored;
 		l->credited_ns = c.credited_ns;
 		l->e[l->n].pid = c.pid;
+		l->e[l->n].cgroup_id = c.cgroup_id;
 		memcpy(l->e[l->n].comm, c.comm, XB_COMM_LEN);
 		l->e[l->n].comm[XB_COMM_LEN - 1] = '\0';
 		if (c.pid) {
@@ -1294,6 +1471,7 @@ static int credit_read(int fd, struct credit_list *l)
 		}
 		l->n++;
 	}
+	cgroup_paths(l);
 	return XB_EXIT_OK;
 }
 
@@ -1310,6 +1488,12 @@ static void credit_list_json(const struct credit_list *l, int schedstats)
 		printf(",\"task_comm\":");
 		if (l->e[i].task_known)
 			json_string(l->e[i].task_comm);
+		else
+			printf("null");
+		printf(",\"cgroup_id\":%llu,\"cgroup_path\":",
+		       (unsigned long long)l->e[i].cgroup_id);
+		if (l->e[i].cg_path[0])
+			json_string(l->e[i].cg_path);
 		else
 			printf("null");
 		printf("}");
@@ -1350,6 +1534,16 @@ static void credit_list_human(const struct credit_list *l, int schedstats)
 				printf(")\n");
 			} else {
 				printf("(no such task now)\n");
+			}
+		} else if (l->e[i].cgroup_id) {
+			printf("  cgroup %-8llu ",
+			       (unsigned long long)l->e[i].cgroup_id);
+			if (l->e[i].cg_path[0]) {
+				putchar('(');
+				print_safe(l->e[i].cg_path);
+				printf(")\n");
+			} else {
+				printf("(removed, or outside this cgroup namespace)\n");
 			}
 		} else if (l->e[i].comm[0]) {
 			printf("  comm ");
@@ -1444,13 +1638,35 @@ static void credit_schedstats(bool leave_off)
 		errmsg("fair credit needs schedstats: enabled kernel.sched_schedstats");
 }
 
-/* credit add, credit del: one entry, --pid N or --comm NAME. */
+/* A cgroup id: a non-zero unsigned decimal number of 64 bits; or -1. */
+static int parse_cgroup_id(const char *arg, __u64 *v)
+{
+	unsigned long long n;
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (*end || errno || !n)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+/*
+ * credit add, credit del: one entry, --pid N, --comm NAME, --cgroup PATH
+ * or --cgroup-id ID.
+ */
 static int credit_change(int argc, char **argv, bool add)
 {
-	enum { OPT_PID = 0x100, OPT_COMM, OPT_NO_SCHEDSTATS };
+	enum { OPT_PID = 0x100, OPT_COMM, OPT_CGROUP, OPT_CGROUP_ID,
+	       OPT_NO_SCHEDSTATS };
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "cgroup-id", required_argument, NULL, OPT_CGROUP_ID },
 		{ "no-schedstats", no_argument, NULL, OPT_NO_SCHEDSTATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
@@ -1459,7 +1675,9 @@ static int credit_change(int argc, char **argv, bool add)
 	struct xb_credit arg = { .size = sizeof(arg) };
 	bool has_pid = false, has_comm = false, leave_off = false;
 	bool bad_pid = false;
-	int fd, ret, c, r;
+	const char *cgroup = NULL;
+	char cgpath[PATH_MAX];
+	int fd, ret, c, r, given = 0;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -1484,6 +1702,23 @@ static int credit_change(int argc, char **argv, bool add)
 			memcpy(arg.comm, optarg, strlen(optarg));
 			has_comm = true;
 			break;
+		case OPT_CGROUP:
+			if (cgroup || arg.cgroup_id)
+				return usage_error("%s: give --cgroup or --cgroup-id once",
+						   cmd);
+			if (!*optarg)
+				return usage_error("%s: --cgroup wants a path",
+						   cmd);
+			cgroup = optarg;
+			break;
+		case OPT_CGROUP_ID:
+			if (cgroup || arg.cgroup_id)
+				return usage_error("%s: give --cgroup or --cgroup-id once",
+						   cmd);
+			if (parse_cgroup_id(optarg, &arg.cgroup_id))
+				return usage_error("%s: --cgroup-id wants a non-zero number, not '%s'",
+						   cmd, optarg);
+			break;
 		case OPT_NO_SCHEDSTATS:
 			if (!add)
 				return usage_error("%s: --no-schedstats is for credit add",
@@ -1500,24 +1735,37 @@ static int credit_change(int argc, char **argv, bool add)
 	if (optind < argc)
 		return usage_error("%s: unexpected argument '%s'", cmd,
 				   argv[optind]);
-	if (has_pid && has_comm)
-		return usage_error("%s: give --pid or --comm, not both", cmd);
-	if (!has_pid && !has_comm)
-		return usage_error("%s: give --pid N or --comm NAME", cmd);
+	given = has_pid + has_comm + (cgroup || arg.cgroup_id);
+	if (given > 1)
+		return usage_error("%s: give one of --pid, --comm, --cgroup, --cgroup-id",
+				   cmd);
+	if (!given)
+		return usage_error("%s: give --pid N, --comm NAME, --cgroup PATH or --cgroup-id ID",
+				   cmd);
 	if (bad_pid)
 		return credit_invalid();
 	if (has_pid)
 		arg.op = add ? XB_CREDIT_ADD_PID : XB_CREDIT_DEL_PID;
-	else
+	else if (has_comm)
 		arg.op = add ? XB_CREDIT_ADD_COMM : XB_CREDIT_DEL_COMM;
+	else
+		arg.op = add ? XB_CREDIT_ADD_CGROUP : XB_CREDIT_DEL_CGROUP;
 
 	ret = xb_open_feature(&fd, XB_FEATURE_CREDIT, "fair credit");
 	if (ret)
 		return ret;
+	if (cgroup) {
+		ret = cgroup_resolve(cgroup, cgpath, sizeof(cgpath),
+				     &arg.cgroup_id);
+		if (ret) {
+			close(fd);
+			return ret;
+		}
+	}
 	r = credit_call(fd, &arg);
 	close(fd);
 	if (r)
-		return credit_errno(r, &arg);
+		return credit_errno(r, &arg, cgroup ? cgpath : NULL);
 	if (add)
 		credit_schedstats(leave_off);
 	return XB_EXIT_OK;
@@ -1551,7 +1799,7 @@ static int credit_clear(int argc, char **argv)
 		return ret;
 	c = credit_call(fd, &arg);
 	close(fd);
-	return c ? credit_errno(c, &arg) : XB_EXIT_OK;
+	return c ? credit_errno(c, &arg, NULL) : XB_EXIT_OK;
 }
 
 static int cmd_credit_add(int argc, char **argv)

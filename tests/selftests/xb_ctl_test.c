@@ -24,13 +24,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <linux/xballoon.h>
 
 #include "kselftest_harness.h"
@@ -40,6 +43,8 @@
 #define XB_DEV		"/dev/xballoon"
 #define VCLOCK_PARAM	"/sys/module/xballoon/parameters/vclock"
 #define SCHEDSTATS	"/proc/sys/kernel/sched_schedstats"
+/* Where the tests mount cgroup2 if the guest has not. */
+#define CG_MNT		"/sys/fs/cgroup"
 
 /* The name a child of ours takes, to find it in the tool's output. */
 #define CHILD_COMM	"xb-ctl-child"
@@ -395,6 +400,7 @@ FIXTURE(ctl) {
 	int schedstats;		/* as found: 0, 1, or -1 if there is none */
 	pid_t child;		/* a child of the test, 0 if none */
 	struct output o;	/* the last run of xballoonctl */
+	char cg[64];		/* a cgroup the test made, "" if none */
 };
 
 FIXTURE_SETUP(ctl)
@@ -425,6 +431,8 @@ FIXTURE_TEARDOWN_PARENT(ctl)
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
 	}
+	if (self->cg[0])
+		rmdir(self->cg);
 	fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		credit(fd, XB_CREDIT_CLEAR, 0, NULL, &c);
@@ -769,6 +777,16 @@ TEST_F_TIMEOUT(ctl, usage_errors_exit_64, 60)
 		{ { "credit", "clear", "--pid", "1" } },
 		{ { "credit", "list", "extra" } },
 		{ { "credit", "list", "--bogus" } },
+		{ { "credit", "add", "--cgroup" } },
+		{ { "credit", "add", "--cgroup", "" } },
+		{ { "credit", "add", "--cgroup-id", "0" } },
+		{ { "credit", "add", "--cgroup-id", "abc" } },
+		{ { "credit", "add", "--cgroup-id", "18446744073709551616" } },
+		{ { "credit", "del", "--cgroup-id", "-1" } },
+		{ { "credit", "add", "--cgroup", "/a", "--cgroup", "/b" } },
+		{ { "credit", "add", "--cgroup", "/a", "--cgroup-id", "5" } },
+		{ { "credit", "add", "--cgroup", "/a", "--pid", "1" } },
+		{ { "credit", "del", "--cgroup-id", "5", "--comm", "init" } },
 		{ { "vclock", "maybe" } },
 		{ { "vclock", "off", "on" } },
 		{ { "vclock", "--bogus" } },
@@ -897,6 +915,125 @@ TEST_F(ctl, credit_entry_of_an_exited_task)
 	EXPECT_EQ(0, credit_count(self->fd));
 }
 
+/*
+ * A cgroup of ours below the cgroup2 mount (mounted at CG_MNT if the guest
+ * has none), named in self->cg for the teardown; its id, 0 on failure.
+ */
+static __u64 make_cgroup(struct __test_metadata *_metadata,
+			 struct ctl_data *self)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (statfs(CG_MNT, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		mkdir(CG_MNT, 0755);
+		if (mount("cgroup2", CG_MNT, "cgroup2", 0, NULL)) {
+			TH_LOG("mount cgroup2 on " CG_MNT ": %s",
+			       strerror(errno));
+			return 0;
+		}
+	}
+	snprintf(self->cg, sizeof(self->cg), CG_MNT "/xb-ctl-%d", getpid());
+	if (mkdir(self->cg, 0755) || stat(self->cg, &st)) {
+		TH_LOG("mkdir %s: %s", self->cg, strerror(errno));
+		self->cg[0] = '\0';
+		return 0;
+	}
+	return st.st_ino;
+}
+
+/* --cgroup as a path of cgroupfs or below its mount point, list, del. */
+TEST_F(ctl, credit_add_cgroup_shows_in_the_set)
+{
+	const struct xb_json *e, *v;
+	struct output *o = &self->o;
+	struct xb_credit c;
+	struct xb_json *doc;
+	char rel[64], want[256];
+	__u64 id = make_cgroup(_metadata, self);
+
+	ASSERT_NE(0ULL, id);
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--cgroup", self->cg);
+	EXPECT_EQ(0, o->out[0]);
+	ASSERT_EQ(0, credit_get(self->fd, 0, &c));
+	EXPECT_EQ(id, c.cgroup_id);
+	EXPECT_EQ(0U, c.pid);
+	EXPECT_EQ(0, c.comm[0]);
+	EXPECT_EQ(1U, c.nr_entries);
+
+	/* The same cgroup, as /proc/PID/cgroup spells it. */
+	snprintf(rel, sizeof(rel), "/xb-ctl-%d", getpid());
+	snprintf(want, sizeof(want), "cgroup %s%s (id %llu): already in the set",
+		 CG_MNT, rel, (unsigned long long)id);
+	EXPECT_CTL(o, 1, want, "credit", "add", "--cgroup", rel);
+
+	EXPECT_CTL(o, 0, NULL, "credit", "list", "--json");
+	doc = parse_out(_metadata, o);
+	ASSERT_NE(NULL, doc);
+	v = xb_json_get(doc, "entries");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(1U, xb_json_count(v));
+	e = v->child;
+	ASSERT_TRUE(is_uint(xb_json_get(e, "cgroup_id")));
+	EXPECT_EQ(id, xb_json_get(e, "cgroup_id")->uint);
+	ASSERT_TRUE(is_uint(xb_json_get(e, "pid")));
+	EXPECT_EQ(0U, xb_json_get(e, "pid")->uint);
+	ASSERT_NE(NULL, xb_json_get(e, "cgroup_path"));
+	ASSERT_EQ(XB_JSON_STRING, xb_json_get(e, "cgroup_path")->type);
+	EXPECT_STREQ(self->cg, xb_json_get(e, "cgroup_path")->str);
+	xb_json_free(doc);
+
+	EXPECT_CTL(o, 0, NULL, "credit", "list");
+	snprintf(want, sizeof(want), "  cgroup %-8llu (%s)\n",
+		 (unsigned long long)id, self->cg);
+	EXPECT_NE(NULL, strstr(o->out, want)) log_output(o);
+	EXPECT_NE(NULL, strstr(o->out, "1 of 64 entries")) log_output(o);
+
+	/* Out again, by the relative spelling, without a leading '/'. */
+	EXPECT_CTL(o, 0, NULL, "credit", "del", "--cgroup", rel + 1);
+	EXPECT_EQ(0, credit_count(self->fd));
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--cgroup", self->cg);
+	EXPECT_EQ(1, credit_count(self->fd));
+}
+
+/* A cgroup removed while in the set: listed as such, removed by id. */
+TEST_F(ctl, credit_cgroup_removed_and_errors)
+{
+	struct output *o = &self->o;
+	char id_s[32], want[128];
+	__u64 id = make_cgroup(_metadata, self);
+
+	ASSERT_NE(0ULL, id);
+	snprintf(id_s, sizeof(id_s), "%llu", (unsigned long long)id);
+
+	/* Not a cgroup2 directory: exit 1, nothing sent. */
+	EXPECT_CTL(o, 1, "/tmp: not a cgroup2 directory", "credit", "add",
+		   "--cgroup", "/tmp");
+	EXPECT_CTL(o, 1, "not a cgroup2 directory", "credit", "add",
+		   "--cgroup", "/xb-no-such-cgroup");
+	EXPECT_CTL(o, 1, "not a cgroup2 directory", "credit", "add",
+		   "--cgroup", CG_MNT "/cgroup.procs");
+	/* ENOENT from the module: no such id; not in the set. */
+	EXPECT_CTL(o, 1, "cgroup id 1152921504606846976: no such cgroup",
+		   "credit", "add", "--cgroup-id", "1152921504606846976");
+	EXPECT_CTL(o, 1, "cgroup id 1152921504606846976: not in the set",
+		   "credit", "del", "--cgroup-id", "1152921504606846976");
+	EXPECT_EQ(0, credit_count(self->fd));
+
+	EXPECT_CTL(o, 0, NULL, "credit", "add", "--cgroup-id", id_s);
+	ASSERT_EQ(0, rmdir(self->cg)) TH_LOG("rmdir: %s", strerror(errno));
+	self->cg[0] = '\0';
+	EXPECT_CTL(o, 0, NULL, "credit", "list");
+	snprintf(want, sizeof(want),
+		 "  cgroup %-8s (removed, or outside this cgroup namespace)\n",
+		 id_s);
+	EXPECT_NE(NULL, strstr(o->out, want)) log_output(o);
+	snprintf(want, sizeof(want), "cgroup id %s: no such cgroup", id_s);
+	EXPECT_CTL(o, 1, want, "credit", "add", "--cgroup-id", id_s);
+	EXPECT_CTL(o, 0, NULL, "credit", "del", "--cgroup-id", id_s);
+	EXPECT_EQ(0, credit_count(self->fd));
+}
+
 /* The device is root only: exit 3 for anyone else. */
 TEST_F(ctl, not_root_exits_3)
 {
@@ -927,6 +1064,7 @@ TEST(ctl_help_lists_the_commands)
 	EXPECT_NE(NULL, strstr(o->out, "credit list [--json]"));
 	EXPECT_NE(NULL, strstr(o->out, "credit add --pid N | --comm NAME"));
 	EXPECT_NE(NULL, strstr(o->out, "credit del --pid N | --comm NAME"));
+	EXPECT_NE(NULL, strstr(o->out, "--cgroup PATH | --cgroup-id ID"));
 	EXPECT_NE(NULL, strstr(o->out, "credit clear"));
 	ASSERT_EQ(0, run_ctl(sub, o));
 	EXPECT_EQ(0, o->code);
