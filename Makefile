@@ -35,7 +35,7 @@ help:
 	@echo "make deps               install everything from Debian's archive (root)"
 	@echo "make check              deps, then every test layer; prints N passed, N failed"
 	@echo "make demo               deps, then boot a stock kernel in QEMU with the module"
-	@echo "make bench-quick        balloon (cap 50 % of 100 ms) and vclock benchmarks, a few minutes"
+	@echo "make bench-quick        balloon (cap 50 % of 100 ms), vclock and overhead benchmarks, a few minutes"
 	@echo "make bench              every benchmark: both caps, both kernels, Xen"
 	@echo "make dkms-install       register with DKMS and install for KVER (root)"
 
@@ -133,10 +133,12 @@ demo: deps
 bench: deps
 	@$(TOP)/bench/run.sh
 	@$(TOP)/bench/vclock/run.sh
+	@$(TOP)/bench/overhead/run.sh
 
 bench-quick: deps
 	@$(TOP)/bench/run.sh --quick
 	@$(TOP)/bench/vclock/run.sh --quick
+	@$(TOP)/bench/overhead/run.sh --quick
 
 # DKMS builds from /usr/src/<name>-<version>: the module, the UAPI header it
 # includes and dkms.conf, nothing else.
