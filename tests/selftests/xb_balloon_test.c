@@ -188,6 +188,12 @@ TEST_F(balloon, reserve_met_then_wc_until_the_next_period)
 		 * holds the period timer back as long.
 		 */
 		stolen = steal_of(self->fd, self->cpu) - s0;
+		/*
+		 * The steal reads bracket t0..t1, and a timer gap is counted
+		 * whole when the late timer fires: it may start before s0.
+		 */
+		if (stolen > t1 - t0)
+			stolen = t1 - t0;
 		EXPECT_GE(10 * MS + 5 * MS, t1 - t0 - stolen)
 			TH_LOG("WC sleep took %llu us, %llu us of it stolen",
 			       (t1 - t0) / 1000, stolen / 1000);
@@ -217,7 +223,13 @@ TEST_F(balloon, reserves_its_share_of_most_periods)
 	 */
 	EXPECT_LE(250U, s1.eff_cap_pm);
 	EXPECT_GE(500U, s1.eff_cap_pm);
-	EXPECT_EQ(10 * MS / 1000 * (1000 - s1.eff_cap_pm), s1.reserve_ns);
+	/*
+	 * Periods last 7.5 to 10 ms (jitter) with the cap's share of each
+	 * reserved, plus any run time owed from earlier periods, never more
+	 * than the whole period.
+	 */
+	EXPECT_LE(75 * MS / 10 / 1000 * (1000 - s1.eff_cap_pm), s1.reserve_ns);
+	EXPECT_GE(10 * MS, s1.reserve_ns);
 	EXPECT_LT(s0.halts, s1.halts);
 	EXPECT_LE(30ULL, s1.periods - s0.periods);
 	/*
