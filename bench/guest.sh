@@ -14,6 +14,7 @@
 #   <id> run case=NAME server=other|fifo:PRIO hog=none|other|batch|idle
 #            balloon=off|static|dynamic tool=xballoond|xbloop
 #            hog_quota=none|QUOTA/PERIOD cap_pm=N xb_period_us=N
+#            trace=0|1
 #                            set the case up, report READY, serve until the
 #                            client's STOP, tear down, report RESULT
 #   <id> end                 finish (the VM powers off)
@@ -130,6 +131,83 @@ xb_stats_kv() { # prefix file
 	}' "$2"
 }
 
+# With trace=1, the balloon's xballoon_period events of CPU 0 over the
+# whole case, summed up as TRACE report lines: each period's length (from
+# the events' timestamps), off-CPU time, run time (length - off-CPU) and
+# time parked by the cap (offline), their percentiles, the run time over
+# sliding windows of three periods (credit1's 30 ms), and the periods
+# before the first throttled ones.
+tr=/sys/kernel/tracing
+trace_start() {
+	[ -d "$tr/events" ] || mount -t tracefs nodev "$tr" 2> /dev/null ||
+		return 0
+	[ -d "$tr/events/xballoon" ] || return 0
+	echo 0 > "$tr/tracing_on"
+	echo 8192 > "$tr/buffer_size_kb"
+	: > "$tr/trace"
+	echo 1 > "$tr/events/xballoon/xballoon_period/enable"
+	echo 1 > "$tr/tracing_on"
+}
+trace_report() { # id case
+	[ -r "$tr/trace" ] && [ -d "$tr/events/xballoon" ] || return 0
+	echo 0 > "$tr/tracing_on"
+	awk -v id="$1" -v c="$2" '
+	# Percentile p of a[1..n], to 50 us: a histogram, not a sort (n is
+	# a few thousand, and busybox awk in a capped domU is slow).
+	function pct(a, n, p,   i, h, k, want, m, top) {
+		top = 0
+		for (i = 1; i <= n; i++) {
+			k = int(a[i] / 50); h[k]++
+			if (k > top) top = k
+		}
+		want = n * p / 100; m = 0
+		for (k = 0; k <= top; k++) { m += h[k]; if (m >= want) break }
+		return k * 50
+	}
+	/xballoon_period:/ {
+		for (i = 1; i <= NF; i++) if ($i == "xballoon_period:") break
+		ts = $(i - 1); sub(/:$/, "", ts); ts *= 1e6	# us
+		for (; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["cpu"] != 0) next
+		if (have) {
+			n++
+			len[n] = ts - last; off[n] = v["off_ns"] / 1000
+			thr[n] = v["throttled_ns"] / 1000; cap[n] = v["cap_pm"]
+			tgt[n] = v["target_ns"] / 1000
+			run[n] = len[n] - off[n]; if (run[n] < 0) run[n] = 0
+		}
+		have = 1; last = ts
+	}
+	END {
+		if (n < 4) { printf "# XB-BENCH-TRACE id=%s case=%s periods=%d\n", id, c, n; exit }
+		nt = 0; met = 0; thrsum = 0; over = 0
+		for (i = 1; i <= n; i++) {
+			if (thr[i] > 200) nt++
+			thrsum += thr[i]
+			if (off[i] >= tgt[i]) met++
+			if (run[i] > len[i] - tgt[i] + 100) over++
+			if (i >= 3) { w[i - 2] = run[i] + run[i - 1] + run[i - 2]; wl[i - 2] = len[i] + len[i - 1] + len[i - 2] }
+		}
+		nw = n - 2; wover = 0
+		for (i = 1; i <= nw; i++) if (w[i] > wl[i] / 2 + 100) wover++
+		printf "# XB-BENCH-TRACE id=%s case=%s periods=%d met=%d over_share=%d throttled=%d throttled_ms=%.1f", id, c, n, met, over, nt, thrsum / 1000
+		printf " len_us_p50=%d len_us_p99=%d len_us_max=%d", pct(len, n, 50), pct(len, n, 99), pct(len, n, 100)
+		printf " run_us_p50=%d run_us_p90=%d run_us_p99=%d run_us_max=%d", pct(run, n, 50), pct(run, n, 90), pct(run, n, 99), pct(run, n, 100)
+		printf " run30_us_p50=%d run30_us_p99=%d run30_us_max=%d windows_over_half=%d\n", pct(w, nw, 50), pct(w, nw, 99), pct(w, nw, 100), wover
+		shown = 0
+		for (i = 1; i <= n && shown < 6; i++) {
+			if (thr[i] <= 200) continue
+			shown++
+			printf "# XB-BENCH-TRACE-THR id=%s case=%s period=%d", id, c, i
+			for (j = (i > 9 ? i - 9 : 1); j <= i + 1 && j <= n; j++)
+				printf " %d:len=%d,off=%d,thr=%d,cap=%d", j - i, len[j], off[j], thr[j], cap[j]
+			printf "\n"
+		}
+	}' "$tr/trace"
+	echo 0 > "$tr/events/xballoon/xballoon_period/enable"
+	: > "$tr/trace"
+}
+
 # Stop a background process and reap it; its exit status is in $?.
 stop() { # pid
 	[ -n "$1" ] || return 0
@@ -161,7 +239,7 @@ run_case() { # id key=value...
 	id=$1
 	shift
 	k_case='?' k_server=other k_hog=none k_balloon=off k_hog_quota=none
-	k_cap_pm=500 k_xb_period_us=10000 k_tool=xbloop
+	k_cap_pm=500 k_xb_period_us=10000 k_tool=xbloop k_trace=0
 	parse_kv "$@"
 	c=$k_case
 	rm -f "$tmp"/*
@@ -174,6 +252,7 @@ run_case() { # id key=value...
 			period_us="$k_xb_period_us" > "$tmp/insmod" 2>&1; then
 			why="insmod failed: $(cat "$tmp/insmod")"
 		else
+			[ "$k_trace" = 1 ] && trace_start
 			"$bin/$k_tool" --mode "$k_balloon" > "$tmp/balloon.out" 2>&1 &
 			bpid=$!
 			extra="$extra --watch balloon=$bpid --snap $stats"
@@ -232,6 +311,7 @@ run_case() { # id key=value...
 	stop "$hpid"
 	hog_out=$(cat "$tmp/hog.out" 2> /dev/null)
 	[ -z "$bpid" ] || stop_balloon "$bpid"
+	[ "$k_trace" = 1 ] && [ -n "$bpid" ] && trace_report "$id" "$c"
 	if [ "$k_balloon" != off ] && [ -d /sys/module/xballoon ]; then
 		rmmod xballoon > "$tmp/rmmod" 2>&1 ||
 			why="${why:+$why; }rmmod: $(cat "$tmp/rmmod")"

@@ -56,8 +56,16 @@
 #   XB_BENCH_RATE        requests/s on tcg-cap (1000, TESTBED.md's load)
 #   XB_BENCH_XEN_RATE    requests/s on xen (200, DESIGN.md's Xen runs)
 #   XB_BENCH_XEN_CAP     credit cap of the domU in % (50)
+#   XB_BENCH_XEN_DOM0_POLL  seconds between the Xen harness's checks in dom0
+#                        for the guest's end (60; each check disturbs the
+#                        domU, see run_xen_kernel)
+#   XB_BENCH_XEN_CREDIT_LOG  seconds between samples of credit1's state of
+#                        the domU during each measurement (0: none), as
+#                        XB-XEN-CREDIT lines in the xen run's dom0-hook.log
 #   XB_BENCH_WARMUP, XB_BENCH_DURATION  seconds per case
 #   XB_BENCH_CAP_PM      xballoon cap_pm (500), XB_BENCH_XB_PERIOD_US (10000)
+#   XB_BENCH_TRACE      1: the guest sums up the balloon's xballoon_period
+#                        events (TRACE lines in the guest's log)
 #   XB_BENCH_HOG_QUOTA   QUOTA/PERIOD in us for the cgroup case (40000/100000)
 #   XB_BENCH_DISTURBED   host CPUs used by others above which a tcg-cap case
 #                        counts as disturbed and runs again (1.2), up to
@@ -107,10 +115,12 @@ platforms=${XB_BENCH_PLATFORMS:-$def_platforms}
 rate=${XB_BENCH_RATE:-1000}
 xen_rate=${XB_BENCH_XEN_RATE:-200}
 xen_cap=${XB_BENCH_XEN_CAP:-50}
+xen_dom0_poll=${XB_BENCH_XEN_DOM0_POLL:-60}
 warmup=${XB_BENCH_WARMUP:-$def_warmup}
 duration=${XB_BENCH_DURATION:-$def_duration}
 cap_pm=${XB_BENCH_CAP_PM:-500}
 xb_period_us=${XB_BENCH_XB_PERIOD_US:-10000}
+xb_trace=${XB_BENCH_TRACE:-0}
 hog_quota=${XB_BENCH_HOG_QUOTA:-40000/100000}
 disturbed=${XB_BENCH_DISTURBED:-1.2}
 attempts_max=${XB_BENCH_ATTEMPTS:-2}
@@ -204,7 +214,7 @@ xballoond | xbloop) ;;
 *) die "XB_BENCH_BALLOON: xballoond, xbloop or auto, not $balloon_tool" ;;
 esac
 run_args() { # case: the guest's "run" command
-	echo "case=$1 $(case_args "$1") cap_pm=$cap_pm xb_period_us=$xb_period_us tool=$balloon_tool"
+	echo "case=$1 $(case_args "$1") cap_pm=$cap_pm xb_period_us=$xb_period_us tool=$balloon_tool trace=$xb_trace"
 }
 
 t_start=$SECONDS
@@ -567,13 +577,21 @@ run_xen_kernel() { # k
 		DURATION=$duration
 		TIMEOUT_MS=$timeout_ms
 		CAP_PCT=$xen_cap
+		CREDIT_LOG=${XB_BENCH_XEN_CREDIT_LOG:-0}
 	EOF
 	for c in $cases; do
 		echo "$c-$xen_cap-$xen_period_ms $(run_args "$c")"
 	done > "$pl/bench-xen.cases"
 	# Boot and toolstack ~1 min, per case set-up, warm-up, window, drain.
-	local xen_timeout=$((420 + $(echo "$cases" | wc -w) * (warmup + duration + 90)))
+	local xen_timeout=$((420 + xen_dom0_poll + $(echo "$cases" | wc -w) * (warmup + duration + 90)))
 	msg "xen $k: booting Xen with a PV dom0 and domU (icount, timeout ${xen_timeout}s)"
+	# dom0's harness polls for the guest's end every XB_DOM0_POLL s, and
+	# each round forks processes for ~50 ms; QEMU runs dom0's and the
+	# domU's pCPUs in turn on one thread, so every round stalled the domU
+	# (Xen still charging it) and delayed ~11 requests in a row by 2-15
+	# ms, and its 12 ms periods were what tipped credit1 into parking it.
+	# Rounds a minute apart leave the measured windows alone.
+	XB_DOM0_POLL=$xen_dom0_poll \
 	XB_XEN_CAP=$xen_cap "$harness/tests/xen/run.sh" "$k" "$pl" "$out" --net --icount=2 \
 		--timeout "$xen_timeout" > "$dir/harness.log" 2>&1 || rc=$?
 	hook=$out/dom0-hook.log

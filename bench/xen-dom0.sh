@@ -30,7 +30,9 @@ set -u
 cd "${XB_PAYLOAD:-/xb}" || exit 1
 # shellcheck source=/dev/null # written by bench/run.sh
 . ./bench-xen.conf
+CREDIT_LOG=${CREDIT_LOG:-0}
 domu=xbdomu
+domid=${XB_DOMID:-1}
 log=/var/log/xen/console/guest-$domu.log
 guest=${XB_DOMU_IP:-10.0.0.2}
 port=7000
@@ -65,6 +67,29 @@ send_cmd() {
 	done
 	echo "XB-XEN-ERROR the guest does not take command $id $*"
 	return 1
+}
+
+# With CREDIT_LOG=S (seconds, bench-xen.conf), sample credit1's view of
+# the domU every S s during each measurement: the scheduler dump of the
+# 'r' debug key (each active vCPU's credit, its priority and the parked
+# flag, bit 0 of flags) from Xen's console ring, as
+#   XB-XEN-CREDIT t=<dom0 uptime> <the domU's lines, ';'-separated>
+# A vCPU missing from "active units" is off credit1's active list: it
+# burns credit when it runs but earns none.
+credit_log() {
+	xl dmesg -c > /dev/null 2>&1
+	while :; do
+		xl debug-keys r > /dev/null 2>&1
+		l=$(xl dmesg -c 2> /dev/null | awk -v u="[$domid." '
+			/active units:/ { sec = "active" }
+			/CPU\[/ { sec = "cpu" }
+			sec && index($0, u) {
+				sub(/^\([^)]*\) */, "")
+				printf "%s %s;", sec, $0
+			}')
+		echo "XB-XEN-CREDIT t=$(cut -d' ' -f1 /proc/uptime) ${l:-inactive}"
+		sleep "$CREDIT_LOG"
+	done
 }
 
 cap() { # percent, 0: uncapped
@@ -113,9 +138,15 @@ while read -r tag args; do
 	cap "$CAP_PCT"
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	c0=$(domcpu)
+	lpid=
+	if [ "$CREDIT_LOG" != 0 ]; then
+		credit_log &
+		lpid=$!
+	fi
 	u=$(./bin/udpping --dst "$guest" --port "$port" --rate "$RATE" \
 		--warmup "$WARMUP" --duration "$DURATION" \
 		--timeout "$TIMEOUT_MS" --samples /tmp/samples --rt 20)
+	[ -z "$lpid" ] || kill "$lpid" 2> /dev/null
 	c1=$(domcpu)
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	cap 0
