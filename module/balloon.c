@@ -298,7 +298,8 @@ static void xb_swc_refresh(struct xb_balloon_cpu *bc, u64 now)
 	if (gen == bc->cfg_gen)
 		return;
 	bc->cfg_gen = gen;
-	xb_swc_init(&bc->swc, (u64)period_us * NSEC_PER_USEC, cap_pm, now);
+	xb_swc_init(&bc->swc, (u64)period_us * NSEC_PER_USEC, cap_pm, now,
+		    true);
 }
 
 static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
@@ -343,7 +344,7 @@ static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
 	if (bc->owner) {
 		xb_set_mode(bc, cpu, bc->swc.wc ? XB_MODE_WC : XB_MODE_NWC,
 			    now);
-		hrtimer_forward_now(timer, ns_to_ktime(bc->swc.period_ns));
+		hrtimer_forward_now(timer, ns_to_ktime(bc->swc.len_ns));
 		restart = HRTIMER_RESTART;
 	}
 	raw_spin_unlock(&bc->lock);
@@ -426,7 +427,7 @@ static int xb_attach(struct file *file, unsigned int cpu, bool dynamic)
 	xb_set_mode(bc, cpu, bc->swc.wc ? XB_MODE_WC : XB_MODE_NWC, now);
 	raw_spin_unlock_irq(&bc->lock);
 	hrtimer_start(&bc->period_timer,
-		      ns_to_ktime(now + bc->swc.period_ns),
+		      ns_to_ktime(now + bc->swc.len_ns),
 		      HRTIMER_MODE_ABS_PINNED);
 	preempt_enable();
 out:
@@ -599,6 +600,23 @@ static bool xb_give_way(struct xb_balloon_cpu *bc)
 	return pending && xb_give_way_to(bc, READ_ONCE(bc->ksoftirqd_pid));
 }
 
+/*
+ * Nothing needs this CPU but the balloon: no task to switch to, no signal,
+ * no softirq, no woken task of the I/O path to give way to.
+ */
+static bool xb_may_halt_again(struct xb_balloon_cpu *bc)
+{
+	bool pending;
+
+	if (need_resched() || signal_pending(current) ||
+	    READ_ONCE(bc->io_pid))
+		return false;
+	preempt_disable();
+	pending = local_softirq_pending();
+	preempt_enable();
+	return !pending;
+}
+
 /* One halt of the vCPU, bounded by the period's remaining reserve. */
 static bool xb_halt(struct xb_balloon_cpu *bc, u64 needed_ns, u64 *held_ns)
 {
@@ -642,7 +660,7 @@ int xb_balloon_run(struct file *file, struct xb_balloon *arg)
 	struct xb_balloon_cpu *bc;
 	unsigned long seq;
 	u64 needed, held = 0;
-	bool wc, switched;
+	bool wc, switched = false;
 	int ret;
 
 	if (arg->flags & ~XB_BALLOON_DYNAMIC)
@@ -688,24 +706,39 @@ int xb_balloon_run(struct file *file, struct xb_balloon *arg)
 		return 0;
 	}
 
-	if (!xb_halt(bc, needed, &held)) {
+	for (;;) {
+		if (!xb_halt(bc, needed, &held)) {
+			if (arg->held_ns)
+				break;	/* what we held is reported */
+			raw_spin_lock_irq(&bc->lock);
+			bc->stats.yields++;
+			raw_spin_unlock_irq(&bc->lock);
+			xb_balloon_out(bc, arg, XB_BALLOON_YIELD);
+			return 0;
+		}
+
 		raw_spin_lock_irq(&bc->lock);
-		bc->stats.yields++;
+		bc->reserving = true;
+		bc->stats.halts++;
+		bc->stats.halt_ns += held;
+		switched = xb_sample(bc, cpu, held);
+		if (switched)
+			xb_set_mode(bc, cpu, XB_MODE_WC, ktime_get_ns());
+		needed = xb_swc_off_needed(&bc->swc);
 		raw_spin_unlock_irq(&bc->lock);
-		xb_balloon_out(bc, arg, XB_BALLOON_YIELD);
-		return 0;
+		arg->held_ns += held;
+
+		/*
+		 * Most halts end at an interrupt that leaves nothing to do
+		 * here (the guest's tick, a timer): halt again at once. A
+		 * return to user space and back costs more than the halt
+		 * itself in a PV guest (two page-table switches through
+		 * the hypervisor), and the CPU-bound tasks pay for it.
+		 */
+		if (switched || !needed || !xb_may_halt_again(bc))
+			break;
 	}
 
-	raw_spin_lock_irq(&bc->lock);
-	bc->reserving = true;
-	bc->stats.halts++;
-	bc->stats.halt_ns += held;
-	switched = xb_sample(bc, cpu, held);
-	if (switched)
-		xb_set_mode(bc, cpu, XB_MODE_WC, ktime_get_ns());
-	raw_spin_unlock_irq(&bc->lock);
-
-	arg->held_ns = held;
 	xb_balloon_out(bc, arg, switched ? XB_BALLOON_RESERVED :
 					    XB_BALLOON_WOKEN);
 	return 0;

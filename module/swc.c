@@ -13,13 +13,48 @@
  * the hypervisor did not charge: halts (ended at the waking interrupt's
  * entry, not when the halt returned) and steal.
  *
+ * Jitter. Each period lasts a pseudo-random length between P - P/4 and P,
+ * with a target in proportion. credit1 gives a vCPU credit only while it
+ * is on its active list; it leaves the list when its credit exceeds one
+ * accounting period's worth (the guest ran less than its cap) and comes
+ * back only when a 10 ms scheduler tick finds it running. Those ticks stop
+ * while the pCPU idles and restart on the 10 ms grid of Xen's clock, which
+ * is the guest's clock too. With periods of exactly 10 ms the vCPU's run
+ * time (the end of each period, WC) falls at the same phase of that grid
+ * every time: if no tick lands in it, an inactive vCPU earns nothing while
+ * it runs its share, and is parked the first time a stray tick finds it
+ * deep in debt. Measured: static mode was bistable on the phase of the
+ * first period (p99 6 or 80 ms). Jitter moves the run time over the whole
+ * grid, so a tick soon finds the vCPU, whatever the phase. It also keeps
+ * any other periodic sampling of the host from aliasing with ours.
+ *
+ * Run time owed. A period can end with less off-CPU time than its target:
+ * the period timer fired late (the period was longer, the target was
+ * not), or the balloon could not hold the vCPU (a CFS balloon behind a
+ * CPU hog for a whole tick; under emulation, time the vCPU was charged
+ * for while the emulator ran another CPU). The hypervisor charges that
+ * run all the same: credit1 keeps a running balance (+cap x 30 ms of
+ * credit each 30 ms, minus the time run) and parks the vCPU for 2-3 of
+ * its periods once the balance falls below -cap x 30 ms. Measured on Xen
+ * with a 10 ms period, parks came after a few such periods, never from
+ * one. So each period's excess (run time - cap x its real length) is
+ * carried over as debt and reserved on top of the next periods' share
+ * until it is made up: over any few periods the guest then runs no more
+ * than its cap, as credit1 counts it. Run time below the share is not
+ * banked (the balance it would let us spend may already be gone), and the
+ * debt is bounded by XB_SWC_DEBT_PERIODS periods' share: more than that
+ * gets the vCPU parked, and parked time is off-CPU time that pays it.
+ *
  * Control law. The guest cannot see every cost the host charges (an
  * emulator's own work, halt polling), so an open-loop cap overruns.
  * Throttling seen in a period while the balloon was reserving (Xen: time
  * offline, parked by the cap; elsewhere steal or timer gaps) means the
- * guest overran its real share: the cap in use drops by an eighth (multiplicative
- * decrease: a few periods reach any lower level). Every
- * XB_SWC_QUIET_PERIODS quiet periods it creeps back up by
+ * guest overran its real share: the cap in use drops by an eighth
+ * (multiplicative decrease). One park of credit1 lasts up to 90 ms, so
+ * throttling within XB_SWC_HOLDOFF_NS of a cut is the same episode and
+ * does not cut again: cutting once per period of it drove the cap to its
+ * floor after every park and starved the CPU-bound tasks for seconds.
+ * Every XB_SWC_QUIET_PERIODS quiet periods the cap creeps back up by
  * XB_SWC_RECOVER_PM (additive increase: slow, so it hovers just under the
  * level where throttling starts). It never drops below half the
  * configured cap, so a burst of unrelated steal (a noisy neighbour) cannot
@@ -39,14 +74,59 @@ static u64 xb_swc_target(u64 period_ns, u32 cap_pm)
 	return period_ns / XB_SWC_CAP_FULL * (XB_SWC_CAP_FULL - cap_pm);
 }
 
+/* xorshift32: cheap, and the same sequence in the unit tests. */
+static u32 xb_swc_rnd(struct xb_swc *swc)
+{
+	u32 x = swc->rnd;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	swc->rnd = x;
+	return x;
+}
+
 static void xb_swc_period_begin(struct xb_swc *swc, u64 now)
 {
+	u64 span = swc->period_ns / XB_SWC_JITTER_DIV;
+	u64 target;
+
+	/* span < 2^32 for any period the module accepts (<= 1 s). */
+	swc->len_ns = swc->period_ns;
+	if (swc->jitter && span && span < 0x100000000ULL)
+		swc->len_ns -= (u64)xb_swc_rnd(swc) * span >> 32;
+	target = xb_swc_target(swc->len_ns, swc->eff_cap_pm);
 	swc->period_start = now;
 	swc->off_ns = 0;
 	swc->steal_ns = 0;
 	swc->halt_ns = 0;
-	swc->target_off_ns = xb_swc_target(swc->period_ns, swc->eff_cap_pm);
+	if (!target)
+		swc->debt_ns = 0;	/* nothing reserved, nothing owed */
+	target += swc->debt_ns;
+	swc->target_off_ns = target < swc->len_ns ? target : swc->len_ns;
 	swc->wc = !swc->target_off_ns;
+}
+
+/*
+ * Carry this period's run time beyond the cap (in force during it) over
+ * to the next ones, or what is left of it after paying earlier debt.
+ */
+static void xb_swc_settle(struct xb_swc *swc, u64 now)
+{
+	u64 len, run, allowed, max;
+
+	if (!swc->target_off_ns)
+		return;
+	len = now > swc->period_start ? now - swc->period_start : 0;
+	run = len > swc->off_ns ? len - swc->off_ns : 0;
+	/* The complement of the target: no debt from rounding alone. */
+	allowed = len - xb_swc_target(len, swc->eff_cap_pm);
+	swc->debt_ns += run;
+	swc->debt_ns = swc->debt_ns > allowed ? swc->debt_ns - allowed : 0;
+	max = swc->period_ns / XB_SWC_CAP_FULL * swc->eff_cap_pm *
+	      XB_SWC_DEBT_PERIODS;
+	if (swc->debt_ns > max)
+		swc->debt_ns = max;
 }
 
 /**
@@ -55,12 +135,18 @@ static void xb_swc_period_begin(struct xb_swc *swc, u64 now)
  * @period_ns: accounting period; must not be 0
  * @cap_pm: cap in per mille of one CPU; 0 learns it, 1000 means no cap
  * @now: current time (ns)
+ * @jitter: vary the periods' lengths (see above); false for the unit
+ *	tests' exact arithmetic
  */
-void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now)
+void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
+		 bool jitter)
 {
 	*swc = (struct xb_swc){
 		.period_ns = period_ns,
 		.cap_pm = cap_pm < XB_SWC_CAP_FULL ? cap_pm : XB_SWC_CAP_FULL,
+		.jitter = jitter,
+		/* Any seed but 0; per CPU, the start times differ. */
+		.rnd = (u32)(now ^ now >> 32) | 1,
 	};
 	swc->eff_cap_pm = swc->cap_pm;
 	xb_swc_period_begin(swc, now);
@@ -131,16 +217,18 @@ u64 xb_swc_off_needed(const struct xb_swc *swc)
 	return swc->target_off_ns - swc->off_ns;
 }
 
-static void xb_swc_learn(struct xb_swc *swc)
+static void xb_swc_learn(struct xb_swc *swc, u64 len)
 {
-	u64 halt_limit = swc->period_ns / XB_SWC_CAP_FULL * XB_SWC_BUSY_HALT_PM;
+	u64 halt_limit = len / XB_SWC_CAP_FULL * XB_SWC_BUSY_HALT_PM;
 	u64 steal_pm;
 	u32 sample;
 
 	if (swc->halt_ns > halt_limit)
 		return;		/* not fully busy: steal says nothing */
 
-	steal_pm = swc->steal_ns * XB_SWC_CAP_FULL / swc->period_ns;
+	if (!len)
+		return;
+	steal_pm = swc->steal_ns * XB_SWC_CAP_FULL / len;
 	/* A cap this small would reserve nearly all: take it as the least. */
 	sample = steal_pm + XB_SWC_CAP_MIN_PM >= XB_SWC_CAP_FULL ?
 		 XB_SWC_CAP_MIN_PM : XB_SWC_CAP_FULL - steal_pm;
@@ -168,15 +256,20 @@ void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 	u32 base = swc->cap_pm ? swc->cap_pm : swc->learned_pm;
 	u32 floor = base * XB_SWC_CAP_FLOOR_PM / XB_SWC_CAP_FULL;
 
+	xb_swc_settle(swc, now);
 	if (!swc->cap_pm && !swc->eff_cap_pm) {
-		xb_swc_learn(swc);
+		xb_swc_learn(swc, now > swc->period_start ?
+				  now - swc->period_start : 0);
 	} else if (reserving && swc->target_off_ns &&
 		   throttled_ns > limit_ns) {
 		swc->throttled = true;
 		swc->quiet = 0;
-		swc->eff_cap_pm -= swc->eff_cap_pm / 8;
-		if (swc->eff_cap_pm < floor)
-			swc->eff_cap_pm = floor;
+		if (!swc->last_cut || now - swc->last_cut >= XB_SWC_HOLDOFF_NS) {
+			swc->last_cut = now;
+			swc->eff_cap_pm -= swc->eff_cap_pm / 8;
+			if (swc->eff_cap_pm < floor)
+				swc->eff_cap_pm = floor;
+		}
 	} else {
 		swc->throttled = false;
 		if (++swc->quiet >= XB_SWC_QUIET_PERIODS) {

@@ -15,6 +15,16 @@
 #define XB_SWC_CAP_FLOOR_PM	500
 /* Parking above this share of a period, while reserving, is throttling. */
 #define XB_SWC_THROTTLE_PM	20
+/*
+ * After a cut of the cap, throttling within this long is the same
+ * episode: Xen's credit1 releases a parked vCPU only 2-3 of its 30 ms
+ * accounting periods later, so one park spans several of our periods.
+ */
+#define XB_SWC_HOLDOFF_NS	100000000ULL
+/* Run time owed is carried over at most this many periods' share. */
+#define XB_SWC_DEBT_PERIODS	3
+/* Each period lasts between P - P / XB_SWC_JITTER_DIV and P. */
+#define XB_SWC_JITTER_DIV	4
 /* Quiet periods in a row before the adapted cap creeps back up. */
 #define XB_SWC_QUIET_PERIODS	8
 /* How far it creeps each time (per mille of one CPU). */
@@ -26,12 +36,18 @@
 
 /**
  * struct xb_swc - reservation state of one vCPU
- * @period_ns: accounting period
+ * @period_ns: accounting period, the longest one
+ * @len_ns: length of the current period, at most @period_ns (jittered)
+ * @jitter: periods have pseudo-random lengths; else exactly @period_ns
+ * @rnd: state of the jitter's pseudo-random sequence, never 0
  * @cap_pm: configured cap, or 0 to learn it from steal
  * @eff_cap_pm: cap in use after adaptation; 0 while it is being learned
  * @learned_pm: cap estimated from busy periods (EWMA), when learning
  * @learn_samples: busy periods seen while learning
  * @quiet: periods in a row without throttling
+ * @last_cut: when the cap in use was last lowered (ns); 0 never
+ * @debt_ns: run time beyond the cap in earlier periods, not yet made up:
+ *	reserved on top of this period's share
  * @period_start: start of the current period (ns)
  * @off_ns: off-CPU time in the current period: halts and steal
  * @steal_ns: steal (involuntary off-CPU) in the current period
@@ -44,11 +60,16 @@
  */
 struct xb_swc {
 	u64 period_ns;
+	u64 len_ns;
+	bool jitter;
+	u32 rnd;
 	u32 cap_pm;
 	u32 eff_cap_pm;
 	u32 learned_pm;
 	u32 learn_samples;
 	u32 quiet;
+	u64 last_cut;
+	u64 debt_ns;
 	u64 period_start;
 	u64 off_ns;
 	u64 steal_ns;
@@ -58,7 +79,8 @@ struct xb_swc {
 	bool throttled;
 };
 
-void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now);
+void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
+		 bool jitter);
 bool xb_swc_add_halt(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_steal(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_gap(struct xb_swc *swc, u64 ns);
