@@ -432,12 +432,20 @@ static void read_log(int log, char *buf, size_t len)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
-static int make_log(void)
+/*
+ * A temporary file for output, appended to. Unlinked at once, unless @keep
+ * is not NULL: then its path goes there (XB_LOG_PATH_LEN bytes).
+ */
+#define XB_LOG_PATH_LEN	32
+
+static int make_log(char *keep)
 {
-	char path[] = "/tmp/xb-daemon-test.XXXXXX";
+	char path[XB_LOG_PATH_LEN] = "/tmp/xb-daemon-test.XXXXXX";
 	int fd = mkostemp(path, O_CLOEXEC | O_APPEND);
 
-	if (fd >= 0)
+	if (fd >= 0 && keep)
+		memcpy(keep, path, sizeof(path));
+	else if (fd >= 0)
 		unlink(path);
 	return fd;
 }
@@ -449,7 +457,7 @@ static int make_log(void)
 static int run_tool(const char *tool, const char *const *args,
 		    struct output *out)
 {
-	int log = make_log();
+	int log = make_log(NULL);
 	pid_t pid;
 
 	out->text[0] = '\0';
@@ -499,6 +507,7 @@ FIXTURE(daemon) {
 	unsigned int last_cpu;
 	pid_t pid;		/* the daemon, 0 if none */
 	int log;		/* its stdout and stderr */
+	char log_path[XB_LOG_PATH_LEN];	/* where they go, "" if nowhere */
 	bool cpu1_offline;	/* the test took CPU 1 offline */
 };
 
@@ -522,14 +531,19 @@ FIXTURE_SETUP(daemon)
 	ASSERT_EQ(0, set_config(self->fd, DEFAULT_PERIOD_US, DEFAULT_CAP_PM));
 	/* No balloon of an earlier test may be left. */
 	ASSERT_LE(0, wait_modes(self->fd, self->online, false, 0));
-	self->log = make_log();
+	self->log = make_log(self->log_path);
 	ASSERT_LE(0, self->log);
 }
 
-/* In the parent: runs even if the test died on a signal. */
+/*
+ * In the parent, so it runs even if the test died on a signal. The test's
+ * file descriptors (self->fd, self->log) are its process's, not open here:
+ * open the device and the daemon's log again, by their paths.
+ */
 FIXTURE_TEARDOWN_PARENT(daemon)
 {
 	char text[16384];
+	int fd;
 
 	if (self->pid > 0) {
 		kill(self->pid, SIGKILL);
@@ -537,17 +551,22 @@ FIXTURE_TEARDOWN_PARENT(daemon)
 	}
 	if (self->cpu1_offline)
 		write_str(CPU1_ONLINE, "1");
-	if (self->fd >= 0) {
-		set_config(self->fd, DEFAULT_PERIOD_US, DEFAULT_CAP_PM);
-		close(self->fd);
+	fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		set_config(fd, DEFAULT_PERIOD_US, DEFAULT_CAP_PM);
+		close(fd);
 	}
-	if (self->log >= 0) {
+	if (!self->log_path[0])
+		return;
+	fd = open(self->log_path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
 		if (_metadata->exit_code) {
-			read_log(self->log, text, sizeof(text));
+			read_log(fd, text, sizeof(text));
 			log_text("xballoond", text);
 		}
-		close(self->log);
+		close(fd);
 	}
+	unlink(self->log_path);
 }
 
 static pid_t start_daemon(struct daemon_data *self,
@@ -769,7 +788,7 @@ TEST_F_TIMEOUT(daemon, a_second_daemon_is_refused, 60)
 	ASSERT_LT(0, start_daemon(self, NULL));
 	wait_attached(_metadata, self, self->online);
 
-	log2 = make_log();
+	log2 = make_log(NULL);
 	ASSERT_LE(0, log2);
 	second = spawn("xballoond", NULL, log2);
 	ASSERT_LT(0, second);
