@@ -184,7 +184,7 @@ trace_report() { # id case
 		for (i = 1; i <= n; i++) {
 			if (thr[i] > 200) nt++
 			thrsum += thr[i]
-			if (off[i] >= tgt[i]) met++
+			if (off[i] + 100 >= tgt[i]) met++	# XB_SWC_SLACK_NS
 			if (run[i] > len[i] - tgt[i] + 100) over++
 			if (i >= 3) { w[i - 2] = run[i] + run[i - 1] + run[i - 2]; wl[i - 2] = len[i] + len[i - 1] + len[i - 2] }
 		}

@@ -152,10 +152,16 @@ void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
 	xb_swc_period_begin(swc, now);
 }
 
+/*
+ * Met within XB_SWC_SLACK_NS is met: the budget timer that ends a halt
+ * fires up to Xen's timer slop (50 us) early, and another halt for the
+ * last microseconds costs a whole wake-up cycle. What is missing is owed
+ * to the next period like any other overrun.
+ */
 static bool xb_swc_add_off(struct xb_swc *swc, u64 ns)
 {
 	swc->off_ns += ns;
-	if (swc->wc || swc->off_ns < swc->target_off_ns)
+	if (swc->wc || swc->off_ns + XB_SWC_SLACK_NS < swc->target_off_ns)
 		return false;
 	swc->wc = true;
 	return true;

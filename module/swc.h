@@ -23,6 +23,8 @@
 #define XB_SWC_HOLDOFF_NS	100000000ULL
 /* Run time owed is carried over at most this many periods' share. */
 #define XB_SWC_DEBT_PERIODS	3
+/* Off-CPU time this close to the target meets it (see xb_swc_add_off()). */
+#define XB_SWC_SLACK_NS		100000ULL
 /* Each period lasts between P - P / XB_SWC_JITTER_DIV and P. */
 #define XB_SWC_JITTER_DIV	4
 /* Quiet periods in a row before the adapted cap creeps back up. */

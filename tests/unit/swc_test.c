@@ -262,6 +262,24 @@ TEST(jittered_periods_spread_over_a_quarter_with_their_share)
 	ASSERT_GT(sum / n, P - P / 8 - P / 50);
 }
 
+TEST(nearly_met_is_met_and_the_rest_owed)
+{
+	struct xb_swc s;
+	u64 t = 0, short_ns = XB_SWC_SLACK_NS / 2;
+
+	/*
+	 * A budget timer that fired a little early: no second halt for the
+	 * last microseconds, they are reserved in the next period instead.
+	 */
+	xb_swc_init(&s, P, 500, t, false);
+	ASSERT_FALSE(xb_swc_add_halt(&s, 5 * MS - 2 * XB_SWC_SLACK_NS));
+	ASSERT_TRUE(xb_swc_add_halt(&s, 2 * XB_SWC_SLACK_NS - short_ns));
+	ASSERT_EQ(0ULL, xb_swc_off_needed(&s));
+	xb_swc_period_end(&s, t += P, true, 0);
+	ASSERT_EQ(short_ns, s.debt_ns);
+	ASSERT_EQ(5 * MS + short_ns, xb_swc_off_needed(&s));
+}
+
 TEST(throttling_counts_only_while_reserving)
 {
 	struct xb_swc s;
