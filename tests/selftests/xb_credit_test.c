@@ -15,68 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <linux/magic.h>
 #include <linux/xballoon.h>
 
 #include "kselftest_harness.h"
+#include "xb_util.h"
 
-#define XB_DEV "/dev/xballoon"
 #define SCHEDSTATS "/proc/sys/kernel/sched_schedstats"
-#define MS 1000000ULL
-/* Where the tests mount cgroup2 if the guest has not. */
-#define CG_MNT "/sys/fs/cgroup"
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int credit(int fd, __u32 op, __u32 pid, const char *comm,
-		  struct xb_credit *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->size = sizeof(*c);
-	c->op = op;
-	c->pid = pid;
-	if (comm)
-		memcpy(c->comm, comm, strnlen(comm, sizeof(c->comm)));
-	return ioctl(fd, XB_IOC_CREDIT, c);
-}
-
-static char read_char(const char *path)
-{
-	char c = '0';
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		c = fgetc(f);
-		fclose(f);
-	}
-	return c;
-}
-
-static void write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fputs(val, f);
-		fclose(f);
-	}
-}
+#define MS NSEC_PER_MSEC
 
 static pid_t spawn_pinned(int cpu, unsigned long long busy_ms,
-			  unsigned long long sleep_ms)
+			  unsigned long long nap_ms)
 {
 	pid_t pid = fork();
 
@@ -91,8 +43,8 @@ static pid_t spawn_pinned(int cpu, unsigned long long busy_ms,
 
 			while (now_ns() < end)
 				;
-			if (sleep_ms)
-				usleep(sleep_ms * 1000);
+			if (nap_ms)
+				usleep(nap_ms * 1000);
 		}
 	}
 	return pid;
@@ -231,10 +183,10 @@ TEST_F(credit, members_keep_bounded_credit_across_sleeps)
 	struct xb_credit a, b, c;
 	pid_t hog, light;
 	unsigned long long per_wake;
-	char was = read_char(SCHEDSTATS);
+	char was = read_char(SCHEDSTATS, '0');
 
-	write_file(SCHEDSTATS, "1");
-	write_file("/sys/module/xballoon/parameters/credit_max_us", "10000");
+	write_str(SCHEDSTATS, "1");
+	write_str("/sys/module/xballoon/parameters/credit_max_us", "10000");
 	hog = spawn_pinned(cpu, 1000000, 0);
 	light = spawn_pinned(cpu, 2, 20);
 	ASSERT_LT(0, hog);
@@ -252,7 +204,7 @@ TEST_F(credit, members_keep_bounded_credit_across_sleeps)
 	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_DEL_PID, light, NULL, &b));
 	stop(light);
 	stop(hog);
-	write_file(SCHEDSTATS, was == '1' ? "1" : "0");
+	write_str(SCHEDSTATS, was == '1' ? "1" : "0");
 
 	TH_LOG("%llu wake-ups restored, %llu us of credit in all",
 	       b.restored - a.restored, (b.credited_ns - a.credited_ns) / 1000);
@@ -269,38 +221,6 @@ TEST_F(credit, members_keep_bounded_credit_across_sleeps)
 
 /* ---------------------------------------------------------------------- */
 /* Cgroup entries */
-
-static int credit_cg(int fd, __u32 op, __u64 id, struct xb_credit *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->size = sizeof(*c);
-	c->op = op;
-	c->cgroup_id = id;
-	return ioctl(fd, XB_IOC_CREDIT, c);
-}
-
-/* The cgroup v2 id of directory @path (its inode number), 0 on error. */
-static __u64 cg_id(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? 0 : st.st_ino;
-}
-
-static int cg_move(const char *dir, pid_t pid)
-{
-	char path[PATH_MAX], val[16];
-	FILE *f;
-	int ret;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	snprintf(val, sizeof(val), "%d", pid);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	ret = fputs(val, f) < 0;
-	return fclose(f) || ret ? -1 : 0;
-}
 
 /* "nr_dying_descendants N" of @dir's cgroup.stat, -1 if unreadable. */
 static long cg_dying(const char *dir)
@@ -320,13 +240,6 @@ static long cg_dying(const char *dir)
 	return ret;
 }
 
-static bool is_cgroup2(const char *path)
-{
-	struct statfs sfs;
-
-	return !statfs(path, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC;
-}
-
 /*
  * The fixture's cgroups, made below the cgroup2 mount (mounted at CG_MNT
  * if the guest has none): top, top/a, top/a/b (a's descendant) and
@@ -342,16 +255,14 @@ FIXTURE(cg) {
 FIXTURE_SETUP(cg)
 {
 	struct xb_credit c;
+	int ret;
 
 	self->fd = open(XB_DEV, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", XB_DEV, strerror(errno));
 	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_CLEAR, 0, NULL, &c));
-	if (!is_cgroup2(CG_MNT)) {
-		mkdir(CG_MNT, 0755);
-		ASSERT_EQ(0, mount("cgroup2", CG_MNT, "cgroup2", 0, NULL))
-			TH_LOG("mount cgroup2 on %s: %s", CG_MNT,
-			       strerror(errno));
-	}
+	ret = cg2_mount();
+	ASSERT_EQ(0, ret) TH_LOG("mount cgroup2 on %s: %s", CG_MNT,
+				 strerror(-ret));
 	snprintf(self->top, sizeof(self->top), CG_MNT "/xb-credit-%d",
 		 getpid());
 	snprintf(self->a, sizeof(self->a), CG_MNT "/xb-credit-%d/a", getpid());
@@ -374,7 +285,7 @@ FIXTURE_TEARDOWN(cg)
 	if (self->hog > 0)
 		stop(self->hog);
 	if (self->schedstats)
-		write_file(SCHEDSTATS, self->schedstats == '1' ? "1" : "0");
+		write_str(SCHEDSTATS, self->schedstats == '1' ? "1" : "0");
 	credit(self->fd, XB_CREDIT_CLEAR, 0, NULL, &c);
 	close(self->fd);
 	/* Killed and reaped tasks have left their cgroups: all are empty. */
@@ -569,9 +480,9 @@ TEST_F_TIMEOUT(cg, subtree_members_keep_credit, 60)
 	int cpu = sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	struct xb_credit a, b;
 
-	self->schedstats = read_char(SCHEDSTATS);
-	write_file(SCHEDSTATS, "1");
-	write_file("/sys/module/xballoon/parameters/credit_max_us", "10000");
+	self->schedstats = read_char(SCHEDSTATS, '0');
+	write_str(SCHEDSTATS, "1");
+	write_str("/sys/module/xballoon/parameters/credit_max_us", "10000");
 	self->hog = spawn_pinned(cpu, 1000000, 0);
 	self->light = spawn_pinned(cpu, 2, 20);
 	ASSERT_LT(0, self->hog);

@@ -24,27 +24,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <linux/magic.h>
 #include <linux/xballoon.h>
 
 #include "kselftest_harness.h"
 /* The selftests Makefile links xb_json.c into xb_selftest only. */
 #include "xb_json.c"
+#include "xb_util.h"
 
-#define XB_DEV		"/dev/xballoon"
-#define VCLOCK_PARAM	"/sys/module/xballoon/parameters/vclock"
+#define VCLOCK_PARAM	XB_SYSFS "/parameters/vclock"
 #define SCHEDSTATS	"/proc/sys/kernel/sched_schedstats"
-/* Where the tests mount cgroup2 if the guest has not. */
-#define CG_MNT		"/sys/fs/cgroup"
 
 /* The name a child of ours takes, to find it in the tool's output. */
 #define CHILD_COMM	"xb-ctl-child"
@@ -52,54 +46,8 @@
 #define NO_SUCH_PID	4000000
 #define NO_SUCH_PID_S	"4000000"
 
-#define NSEC_PER_MSEC	1000000ULL
-
 /* ---------------------------------------------------------------------- */
 /* Small helpers */
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * NSEC_PER_MSEC,
-	};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static int read_str(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	return 0;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
 
 /* kernel.sched_schedstats: 0 or 1, -1 if it cannot be read. */
 static int schedstats(void)
@@ -114,152 +62,36 @@ static int schedstats(void)
 /* The vclock module parameter: 'Y', 'N', or '?' if unreadable. */
 static char vclock_param(void)
 {
-	char buf[16];
-
-	if (read_str(VCLOCK_PARAM, buf, sizeof(buf)))
-		return '?';
-	return buf[0];
+	return read_char(VCLOCK_PARAM, '?');
 }
 
 static const char *ctl_path(void)
 {
 	static char path[PATH_MAX];
-	const char *ctl = getenv("XB_CTL");
-	const char *payload = getenv("XB_PAYLOAD");
-	char *slash;
-	ssize_t n;
 
-	if (path[0])
-		return path;
-	if (ctl && *ctl) {
-		snprintf(path, sizeof(path), "%s", ctl);
-		return path;
-	}
-	if (payload && *payload) {
-		snprintf(path, sizeof(path), "%s/bin/xballoonctl", payload);
-		return path;
-	}
-	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	if (n <= 0) {
-		snprintf(path, sizeof(path), "./xballoonctl");
-		return path;
-	}
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	snprintf(slash ? slash + 1 : path,
-		 sizeof(path) - (slash ? slash + 1 - path : 0), "xballoonctl");
+	if (!path[0])
+		tool_path("xballoonctl", path, sizeof(path));
 	return path;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Running xballoonctl */
 
-struct output {
-	int code;		/* exit code, 128 + signal, or -1 */
-	char out[65536];	/* stdout */
-	char err[16384];	/* stderr */
-};
-
-static int make_tmp(void)
+/* Run xballoonctl with @args (NULL-terminated) to its end. 0 or -errno. */
+static int run_ctl(const char *const *args, struct xb_output *o)
 {
-	char path[] = "/tmp/xb-ctl-test.XXXXXX";
-	int fd = mkostemp(path, O_CLOEXEC);
-
-	if (fd >= 0)
-		unlink(path);
-	return fd;
+	return xb_run(o, ctl_path(), args, 0, XB_RUN_TIMEOUT_MS);
 }
 
-static void read_tmp(int fd, char *buf, size_t len)
+/* The same as uid/gid NOBODY, without any capability. */
+static int run_ctl_nobody(const char *const *args, struct xb_output *o)
 {
-	ssize_t n = pread(fd, buf, len - 1, 0);
-
-	buf[n > 0 ? n : 0] = '\0';
+	return xb_run(o, ctl_path(), args, XB_RUN_NOBODY, XB_RUN_TIMEOUT_MS);
 }
 
-/* Print @text into the TAP stream as diagnostics. */
-static void log_text(const char *what, const char *text)
+static void log_output(const struct xb_output *o)
 {
-	const char *p = text, *nl;
-
-	while (*p) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			nl = p + strlen(p);
-		fprintf(stderr, "# %s: %.*s\n", what, (int)(nl - p), p);
-		p = *nl ? nl + 1 : nl;
-	}
-}
-
-static void log_output(const struct output *o)
-{
-	fprintf(stderr, "# xballoonctl exited %d\n", o->code);
-	log_text("stdout", o->out);
-	log_text("stderr", o->err);
-}
-
-/*
- * Run xballoonctl with @args (NULL-terminated) to its end, as user @uid if
- * it is not 0. 0, or -1 if it could not run or did not end within 30 s.
- */
-static int run_ctl_as(uid_t uid, const char *const *args, struct output *o)
-{
-	const char *path = ctl_path();
-	int fdo = make_tmp(), fde = make_tmp(), status, i, ret = -1;
-	char *argv[16];
-	pid_t pid;
-
-	o->code = -1;
-	o->out[0] = o->err[0] = '\0';
-	if (fdo < 0 || fde < 0)
-		goto out;
-	argv[0] = (char *)path;
-	for (i = 1; args[i - 1] && i < 15; i++)
-		argv[i] = (char *)args[i - 1];
-	argv[i] = NULL;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		goto out;
-	if (!pid) {
-		dup2(fdo, STDOUT_FILENO);
-		dup2(fde, STDERR_FILENO);
-		if (uid && (setgid(uid) || setuid(uid)))
-			_exit(126);
-		execv(path, argv);
-		dprintf(fde, "cannot run %s: %s\n", path, strerror(errno));
-		_exit(127);
-	}
-	for (i = 0; i < 3000; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			break;
-		sleep_ms(10);
-	}
-	if (i == 3000) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		goto out;
-	}
-	if (WIFEXITED(status))
-		o->code = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		o->code = 128 + WTERMSIG(status);
-	read_tmp(fdo, o->out, sizeof(o->out));
-	read_tmp(fde, o->err, sizeof(o->err));
-	ret = 0;
-out:
-	if (fdo >= 0)
-		close(fdo);
-	if (fde >= 0)
-		close(fde);
-	return ret;
-}
-
-static int run_ctl(const char *const *args, struct output *o)
-{
-	return run_ctl_as(0, args, o);
+	log_run("xballoonctl", o);
 }
 
 /*
@@ -267,7 +99,7 @@ static int run_ctl(const char *const *args, struct output *o)
  * NULL, say it on stderr. The output goes to the log when it does not.
  */
 static void ctl_expect(struct __test_metadata *_metadata,
-		       const char *const *args, struct output *o, int code,
+		       const char *const *args, struct xb_output *o, int code,
 		       const char *says)
 {
 	char cmd[256];
@@ -299,7 +131,7 @@ static bool is_uint(const struct xb_json *v)
 
 /* Parse the tool's stdout; NULL (logged) if it is not one JSON value. */
 static struct xb_json *parse_out(struct __test_metadata *_metadata,
-				 const struct output *o)
+				 const struct xb_output *o)
 {
 	struct xb_json *doc;
 	const char *err;
@@ -319,46 +151,6 @@ static struct xb_json *parse_out(struct __test_metadata *_metadata,
 
 /* ---------------------------------------------------------------------- */
 /* The module */
-
-static int vclock_read(int fd, struct xb_vclock *vc)
-{
-	memset(vc, 0, sizeof(*vc));
-	vc->size = sizeof(*vc);
-	return ioctl(fd, XB_IOC_VCLOCK, vc);
-}
-
-static int vclock_set(int fd, __u32 enable)
-{
-	struct xb_vclock vc = {
-		.size = sizeof(vc),
-		.flags = XB_VCLOCK_SET,
-		.enable = enable,
-	};
-
-	return ioctl(fd, XB_IOC_VCLOCK, &vc);
-}
-
-static int credit(int fd, __u32 op, __u32 pid, const char *comm,
-		  struct xb_credit *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->size = sizeof(*c);
-	c->op = op;
-	c->pid = pid;
-	if (comm)
-		memcpy(c->comm, comm, strnlen(comm, sizeof(c->comm)));
-	return ioctl(fd, XB_IOC_CREDIT, c);
-}
-
-/* Entry @index of the set into @c; 0, or the errno of XB_CREDIT_GET. */
-static int credit_get(int fd, __u32 index, struct xb_credit *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->size = sizeof(*c);
-	c->op = XB_CREDIT_GET;
-	c->index = index;
-	return ioctl(fd, XB_IOC_CREDIT, c) ? errno : 0;
-}
 
 /* Entries in the set: GET until ENOENT; -1 on another error. */
 static int credit_count(int fd)
@@ -399,7 +191,7 @@ FIXTURE(ctl) {
 	int fd;			/* /dev/xballoon, in the test's process */
 	int schedstats;		/* as found: 0, 1, or -1 if there is none */
 	pid_t child;		/* a child of the test, 0 if none */
-	struct output o;	/* the last run of xballoonctl */
+	struct xb_output o;	/* the last run of xballoonctl */
 	char cg[64];		/* a cgroup the test made, "" if none */
 };
 
@@ -451,7 +243,7 @@ FIXTURE_TEARDOWN_PARENT(ctl)
 /* vclock off, then on: the ioctl and the module parameter follow. */
 TEST_F(ctl, vclock_off_and_on)
 {
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	struct xb_vclock vc;
 
 	EXPECT_CTL(o, 0, NULL, "vclock", "off");
@@ -501,14 +293,8 @@ TEST_F(ctl, vclock_off_and_on)
 static void check_vclock_json(struct __test_metadata *_metadata,
 			      const struct xb_vclock *before,
 			      const struct xb_vclock *after,
-			      const struct output *o)
+			      const struct xb_output *o)
 {
-	static const char * const names[] = {
-		[XB_VCLOCK_OFF] = "off",
-		[XB_VCLOCK_ON] = "on",
-		[XB_VCLOCK_KERNEL] = "kernel",
-		[XB_VCLOCK_NO_STEAL] = "no-steal",
-	};
 	const struct xb_json *v, *per;
 	struct xb_json *doc;
 	unsigned long long events;
@@ -525,11 +311,11 @@ static void check_vclock_json(struct __test_metadata *_metadata,
 	v = xb_json_get(doc, "state");
 	ASSERT_TRUE(is_uint(v));
 	EXPECT_EQ(after->state, v->uint);
-	ASSERT_GT(ARRAY_SIZE(names), after->state);
+	ASSERT_GT(ARRAY_SIZE(xb_vclock_names), after->state);
 	v = xb_json_get(doc, "state_name");
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(XB_JSON_STRING, v->type);
-	EXPECT_STREQ(names[after->state], v->str);
+	EXPECT_STREQ(xb_vclock_names[after->state], v->str);
 
 	/* Counters only grow: between the reads before and after. */
 	v = xb_json_get(doc, "uncharged_ns");
@@ -567,7 +353,7 @@ TEST_F(ctl, vclock_json_agrees_with_the_ioctl)
 	static const char * const show[] = { "vclock", "--json", NULL };
 	static const char * const off[] = { "vclock", "off", "--json", NULL };
 	static const char * const on[] = { "vclock", "--json", "on", NULL };
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	struct xb_vclock before, after;
 
 	ASSERT_EQ(0, vclock_read(self->fd, &before));
@@ -600,7 +386,7 @@ TEST_F(ctl, vclock_json_agrees_with_the_ioctl)
 TEST_F(ctl, credit_add_pid_shows_in_the_set)
 {
 	const struct xb_json *e, *v;
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	struct xb_credit c;
 	struct xb_json *doc;
 	char pid[16], want[64], comm[32];
@@ -672,7 +458,7 @@ TEST_F(ctl, credit_add_pid_shows_in_the_set)
 TEST_F(ctl, credit_add_comm_twice_is_refused)
 {
 	const struct xb_json *e;
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	struct xb_credit c;
 	struct xb_json *doc;
 
@@ -708,7 +494,7 @@ TEST_F(ctl, credit_add_comm_twice_is_refused)
 /* Each errno of XB_IOC_CREDIT in words, exit 1, and the set untouched. */
 TEST_F_TIMEOUT(ctl, credit_errors_exit_1, 60)
 {
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	struct xb_credit c;
 	char name[XB_COMM_LEN];
 	int i;
@@ -792,7 +578,7 @@ TEST_F_TIMEOUT(ctl, usage_errors_exit_64, 60)
 		{ { "vclock", "--bogus" } },
 		{ { "vclock", "off", "extra" } },
 	};
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	struct xb_vclock vc;
 	unsigned int i;
 
@@ -814,7 +600,7 @@ TEST_F_TIMEOUT(ctl, usage_errors_exit_64, 60)
 
 TEST_F_TIMEOUT(ctl, credit_add_turns_schedstats_on, 60)
 {
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 
 	if (self->schedstats < 0)
 		SKIP(return, "no " SCHEDSTATS " (CONFIG_SCHEDSTATS off)");
@@ -855,7 +641,7 @@ TEST_F_TIMEOUT(ctl, credit_add_turns_schedstats_on, 60)
 TEST_F(ctl, credit_clear_empties_the_set)
 {
 	const struct xb_json *v;
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	struct xb_credit c;
 	struct xb_json *doc;
 	char pid[16];
@@ -896,7 +682,7 @@ TEST_F(ctl, credit_clear_empties_the_set)
 /* A pid entry outlives its task: listed as gone, and still removable. */
 TEST_F(ctl, credit_entry_of_an_exited_task)
 {
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	char pid[16];
 
 	self->child = spawn_child();
@@ -922,31 +708,28 @@ TEST_F(ctl, credit_entry_of_an_exited_task)
 static __u64 make_cgroup(struct __test_metadata *_metadata,
 			 struct ctl_data *self)
 {
-	struct statfs sfs;
-	struct stat st;
+	__u64 id;
+	int ret;
 
-	if (statfs(CG_MNT, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		mkdir(CG_MNT, 0755);
-		if (mount("cgroup2", CG_MNT, "cgroup2", 0, NULL)) {
-			TH_LOG("mount cgroup2 on " CG_MNT ": %s",
-			       strerror(errno));
-			return 0;
-		}
-	}
-	snprintf(self->cg, sizeof(self->cg), CG_MNT "/xb-ctl-%d", getpid());
-	if (mkdir(self->cg, 0755) || stat(self->cg, &st)) {
-		TH_LOG("mkdir %s: %s", self->cg, strerror(errno));
-		self->cg[0] = '\0';
+	ret = cg2_mount();
+	if (ret) {
+		TH_LOG("mount cgroup2 on " CG_MNT ": %s", strerror(-ret));
 		return 0;
 	}
-	return st.st_ino;
+	snprintf(self->cg, sizeof(self->cg), CG_MNT "/xb-ctl-%d", getpid());
+	id = mkdir(self->cg, 0755) ? 0 : cg_id(self->cg);
+	if (!id) {
+		TH_LOG("mkdir %s: %s", self->cg, strerror(errno));
+		self->cg[0] = '\0';
+	}
+	return id;
 }
 
 /* --cgroup as a path of cgroupfs or below its mount point, list, del. */
 TEST_F(ctl, credit_add_cgroup_shows_in_the_set)
 {
 	const struct xb_json *e, *v;
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	struct xb_credit c;
 	struct xb_json *doc;
 	char rel[64], want[256];
@@ -999,7 +782,7 @@ TEST_F(ctl, credit_add_cgroup_shows_in_the_set)
 /* A cgroup removed while in the set: listed as such, removed by id. */
 TEST_F(ctl, credit_cgroup_removed_and_errors)
 {
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	char id_s[32], want[128];
 	__u64 id = make_cgroup(_metadata, self);
 
@@ -1039,13 +822,13 @@ TEST_F(ctl, not_root_exits_3)
 {
 	static const char * const list[] = { "credit", "list", NULL };
 	static const char * const off[] = { "vclock", "off", NULL };
-	struct output *o = &self->o;
+	struct xb_output *o = &self->o;
 	struct xb_vclock vc;
 
-	ASSERT_EQ(0, run_ctl_as(65534, list, o));
+	ASSERT_EQ(0, run_ctl_nobody(list, o));
 	EXPECT_EQ(3, o->code) log_output(o);
 	EXPECT_NE(NULL, strstr(o->err, "permission denied"));
-	ASSERT_EQ(0, run_ctl_as(65534, off, o));
+	ASSERT_EQ(0, run_ctl_nobody(off, o));
 	EXPECT_EQ(3, o->code) log_output(o);
 	ASSERT_EQ(0, vclock_read(self->fd, &vc));
 	EXPECT_EQ(1U, vc.enable);
@@ -1055,7 +838,7 @@ TEST(ctl_help_lists_the_commands)
 {
 	static const char * const help[] = { "--help", NULL };
 	static const char * const sub[] = { "credit", "add", "-h", NULL };
-	struct output *o = malloc(sizeof(*o));
+	struct xb_output *o = malloc(sizeof(*o));
 
 	ASSERT_NE(NULL, o);
 	ASSERT_EQ(0, run_ctl(help, o));

@@ -19,9 +19,7 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -31,9 +29,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -45,19 +41,10 @@
 
 #include "kselftest_harness.h"
 #include "xb_json.h"
+#include "xb_util.h"
 
-#define XB_DEV		"/dev/xballoon"
-#define XB_SYSFS	"/sys/module/xballoon"
 #define XB_PARAM	XB_SYSFS "/parameters/steal_source"
 #define XB_MISC_DEV	"/sys/class/misc/xballoon/dev"
-#define CPU_SYSFS	"/sys/devices/system/cpu"
-
-#define NOBODY		65534
-#define NSEC_PER_SEC	1000000000ULL
-#define NSEC_PER_MSEC	1000000ULL
-
-/* How long a device node may take to appear or vanish (devtmpfs). */
-#define XB_NODE_WAIT_MS	2000
 
 /* The spin of steal_under_cap, and how far its steal may be off. */
 #define XB_CAP_SPIN_NS		(3 * NSEC_PER_SEC)
@@ -71,200 +58,8 @@
 #define XB_TICK_SLACK_NS	(2 * 4 * NSEC_PER_MSEC)
 #define XB_EXACT_SLACK_NS	(1 * NSEC_PER_MSEC)
 
-static const char * const hv_names[] = {
-	[XB_HV_NONE]	= "none",
-	[XB_HV_OTHER]	= "other",
-	[XB_HV_KVM]	= "kvm",
-	[XB_HV_XEN_PV]	= "xen-pv",
-	[XB_HV_XEN_PVH]	= "xen-pvh",
-	[XB_HV_XEN_HVM]	= "xen-hvm",
-};
-
-static const char * const steal_names[] = {
-	[XB_STEAL_NONE]		= "none",
-	[XB_STEAL_XEN_RUNSTATE]	= "xen-runstate",
-	[XB_STEAL_KVM]		= "kvm",
-	[XB_STEAL_KCPUSTAT]	= "kcpustat",
-	[XB_STEAL_GAP]		= "gap",
-};
-
-/* ---------------------------------------------------------------------- */
-/* Small helpers */
-
-static const char *name_of(const char * const *names, size_t n,
-			   unsigned int v)
-{
-	return v < n ? names[v] : "?";
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (ms % 1000) * NSEC_PER_MSEC,
-	};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static bool exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-/* Poll until @path exists (or is gone); true if it got there in time. */
-static bool wait_path(const char *path, bool present, unsigned int ms)
-{
-	unsigned int waited;
-
-	for (waited = 0; exists(path) != present; waited += 10) {
-		if (waited >= ms)
-			return false;
-		sleep_ms(10);
-	}
-	return true;
-}
-
-/* Read a small sysfs/proc file, without the trailing newline. */
-static int read_str(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	return 0;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)strlen(s) ? 0 : -EIO;
-}
-
-/*
- * Parse a kernel cpulist ("0-3,5") into a bitmap of @nbits bits. Returns
- * the number of CPUs set, or -1 if the list is malformed.
- */
-static int parse_cpulist(const char *s, bool *map, unsigned int nbits)
-{
-	unsigned long a, b, c;
-	char *end;
-	int n = 0;
-
-	memset(map, 0, nbits * sizeof(*map));
-	while (*s) {
-		a = strtoul(s, &end, 10);
-		if (end == s)
-			return -1;
-		b = a;
-		if (*end == '-') {
-			s = end + 1;
-			b = strtoul(s, &end, 10);
-			if (end == s || b < a)
-				return -1;
-		}
-		for (c = a; c <= b; c++) {
-			if (c < nbits && !map[c]) {
-				map[c] = true;
-				n++;
-			}
-		}
-		if (*end == ',')
-			end++;
-		else if (*end)
-			return -1;
-		s = end;
-	}
-	return n;
-}
-
-static int read_cpulist(const char *name, bool *map, unsigned int nbits)
-{
-	char path[128], buf[4096];
-
-	snprintf(path, sizeof(path), CPU_SYSFS "/%s", name);
-	if (read_str(path, buf, sizeof(buf)))
-		return -1;
-	return parse_cpulist(buf, map, nbits);
-}
-
 /* ---------------------------------------------------------------------- */
 /* The module: load, unload, parameters */
-
-static bool xb_loaded(void)
-{
-	return exists(XB_SYSFS);
-}
-
-/* finit_module(XB_MODULE, @params); 0 or -errno. */
-static int xb_load(const char *params)
-{
-	const char *path = getenv("XB_MODULE");
-	int fd, ret = 0;
-
-	if (!path || !*path)
-		return -ENOENT;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params ? params : "", 0))
-		ret = -errno;
-	close(fd);
-	if (!ret && !wait_path(XB_DEV, true, XB_NODE_WAIT_MS))
-		ret = -ETIMEDOUT;
-	return ret;
-}
-
-static int xb_unload_once(void)
-{
-	return syscall(SYS_delete_module, "xballoon", O_NONBLOCK) ? -errno : 0;
-}
-
-/*
- * delete_module(O_NONBLOCK), retried for a while: the previous test's
- * process may still be closing its file descriptor.
- */
-static int xb_unload(void)
-{
-	int i, ret;
-
-	for (i = 0; i < 100; i++) {
-		ret = xb_unload_once();
-		if (ret != -EAGAIN && ret != -EBUSY)
-			break;
-		sleep_ms(20);
-	}
-	if (!ret && !wait_path(XB_DEV, false, XB_NODE_WAIT_MS))
-		ret = -ETIMEDOUT;
-	return ret;
-}
 
 /* Unload if loaded, then load with @params. */
 static int xb_reload(const char *params)
@@ -289,195 +84,20 @@ static bool have_module_path(void)
 #define NO_MODULE_PATH "XB_MODULE (path to xballoon.ko) not set"
 
 /* ---------------------------------------------------------------------- */
-/* ioctls */
-
-static int xb_get_info(int fd, struct xb_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	return ioctl(fd, XB_IOC_INFO, info);
-}
-
-static int xb_get_steal(int fd, unsigned int cpu, struct xb_cpu_steal *cs)
-{
-	memset(cs, 0, sizeof(*cs));
-	cs->size = sizeof(*cs);
-	cs->cpu = cpu;
-	return ioctl(fd, XB_IOC_CPU_STEAL, cs);
-}
-
-/* ioctl() that returns -errno, so ASSERT_EQ(-EINVAL, ...) reads well. */
-static int do_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Privileges */
-
-static int cap_set_all(bool clear_only_sys_admin)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	unsigned int i, word = CAP_TO_INDEX(CAP_SYS_ADMIN);
-	__u32 mask = CAP_TO_MASK(CAP_SYS_ADMIN);
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
-		if (!clear_only_sys_admin) {
-			data[i].effective = 0;
-			data[i].permitted = 0;
-			data[i].inheritable = 0;
-		} else if (i == word) {
-			data[i].effective &= ~mask;
-			data[i].permitted &= ~mask;
-			data[i].inheritable &= ~mask;
-		}
-	}
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
-}
-
-static bool has_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return true;
-	return data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
-}
-
-/* Become uid/gid 65534 with no capability at all. 0 or -errno. */
-static int drop_to_nobody(void)
-{
-	if (setgroups(0, NULL))
-		return -errno;
-	if (setresgid(NOBODY, NOBODY, NOBODY))
-		return -errno;
-	if (setresuid(NOBODY, NOBODY, NOBODY))
-		return -errno;
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	return cap_set_all(false);
-}
-
-/* Stay uid 0 but lose CAP_SYS_ADMIN for good. 0 or -errno. */
-static int drop_cap_sys_admin(void)
-{
-	if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
-		return -errno;
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	return cap_set_all(true);
-}
-
-/* ---------------------------------------------------------------------- */
 /* Running xballoonctl */
 
-struct cmd_result {
-	int status;		/* as from waitpid() */
-	char out[65536];
-	char err[8192];
-	size_t out_len, err_len;
-};
-
-static bool exited(const struct cmd_result *r, int code)
-{
-	return WIFEXITED(r->status) && WEXITSTATUS(r->status) == code;
-}
-
-static int exit_code(const struct cmd_result *r)
-{
-	if (WIFEXITED(r->status))
-		return WEXITSTATUS(r->status);
-	return 128 + WTERMSIG(r->status);
-}
-
 /*
- * Run XB_CTL with @args (NULL-terminated, without argv[0]), as uid 65534
+ * Run XB_CTL with @args (NULL-terminated, without argv[0]), as uid NOBODY
  * when @nobody. Captures stdout and stderr. 0 or -errno.
  */
-static int run_ctl(struct cmd_result *r, bool nobody, const char *const *args)
+static int run_ctl(struct xb_output *r, bool nobody, const char *const *args)
 {
 	const char *ctl = getenv("XB_CTL");
-	int out[2], err[2], i, n;
-	char *argv[16];
-	pid_t pid;
 
-	memset(r, 0, sizeof(*r));
 	if (!ctl || !*ctl)
 		return -ENOENT;
-	argv[0] = (char *)ctl;
-	for (n = 1; args[n - 1] && n < 15; n++)
-		argv[n] = (char *)args[n - 1];
-	argv[n] = NULL;
-
-	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(out[1], STDOUT_FILENO);
-		dup2(err[1], STDERR_FILENO);
-		if (nobody && drop_to_nobody())
-			_exit(126);
-		execv(ctl, argv);
-		_exit(127);
-	}
-	close(out[1]);
-	close(err[1]);
-
-	{
-		struct pollfd pfd[2] = {
-			{ .fd = out[0], .events = POLLIN },
-			{ .fd = err[0], .events = POLLIN },
-		};
-		char *buf[2] = { r->out, r->err };
-		size_t *len[2] = { &r->out_len, &r->err_len };
-		size_t cap[2] = { sizeof(r->out) - 1, sizeof(r->err) - 1 };
-		char sink[512];
-		int open_fds = 2;
-
-		while (open_fds) {
-			if (poll(pfd, 2, -1) < 0) {
-				if (errno == EINTR)
-					continue;
-				break;
-			}
-			for (i = 0; i < 2; i++) {
-				ssize_t got;
-
-				if (pfd[i].fd < 0 || !pfd[i].revents)
-					continue;
-				if (*len[i] < cap[i])
-					got = read(pfd[i].fd, buf[i] + *len[i],
-						   cap[i] - *len[i]);
-				else
-					got = read(pfd[i].fd, sink,
-						   sizeof(sink));
-				if (got <= 0) {
-					close(pfd[i].fd);
-					pfd[i].fd = -1;
-					open_fds--;
-				} else if (*len[i] < cap[i]) {
-					*len[i] += got;
-				}
-			}
-		}
-	}
-	r->out[r->out_len] = '\0';
-	r->err[r->err_len] = '\0';
-	if (waitpid(pid, &r->status, 0) != pid)
-		return -errno;
-	return 0;
+	return xb_run(r, ctl, args, nobody ? XB_RUN_NOBODY : 0,
+		      XB_RUN_TIMEOUT_MS);
 }
 
 static bool have_ctl(void)
@@ -488,20 +108,6 @@ static bool have_ctl(void)
 }
 
 #define NO_CTL "XB_CTL (path to xballoonctl) not set"
-
-/* Print a command's output into the TAP stream, as diagnostics. */
-static void log_output(const char *what, const char *text)
-{
-	const char *p = text, *nl;
-
-	while (*p) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			nl = p + strlen(p);
-		fprintf(stderr, "# %s: %.*s\n", what, (int)(nl - p), p);
-		p = *nl ? nl + 1 : nl;
-	}
-}
 
 /* ---------------------------------------------------------------------- */
 /* JSON parser: check it before trusting it with xballoonctl's output */
@@ -740,8 +346,7 @@ TEST_F_TIMEOUT(xb_mod, param_steal_source_bogus, 60)
 	EXPECT_EQ(XB_ABI_VERSION, info.abi_version);
 	if (!read_str(XB_PARAM, val, sizeof(val)))
 		TH_LOG("default steal_source=%s, boot CPU uses %s", val,
-		       info.steal_source < ARRAY_SIZE(steal_names) ?
-		       steal_names[info.steal_source] : "?");
+		       steal_name(info.steal_source));
 	self->dirty = false;
 }
 
@@ -780,8 +385,7 @@ TEST_F_TIMEOUT(xb_mod, param_steal_source_unavailable, 60)
 	for (i = 0; i < ARRAY_SIZE(params) && params[i]; i++) {
 		ret = xb_load(params[i]);
 		TH_LOG("%s on hypervisor %s: %s", params[i],
-		       name_of(hv_names, ARRAY_SIZE(hv_names),
-			       info.hypervisor),
+		       hv_name(info.hypervisor),
 		       ret ? strerror(-ret) : "loaded");
 		EXPECT_EQ(-ENODEV, ret);
 		if (!ret)
@@ -821,8 +425,7 @@ TEST_F_TIMEOUT(xb_mod, steal_counted_from_load, 60)
 		ASSERT_EQ(0, xb_get_steal(fd, cpu, &cs));
 		ASSERT_LT(t0, cs.clock_ns);
 		TH_LOG("cpu %u (%s): %llu ns of steal in the %llu ns since load",
-		       cpu, name_of(steal_names, ARRAY_SIZE(steal_names),
-				    cs.steal_source),
+		       cpu, steal_name(cs.steal_source),
 		       (unsigned long long)cs.steal_ns, cs.clock_ns - t0);
 		EXPECT_GE(cs.clock_ns - t0 + XB_TICK_SLACK_NS, cs.steal_ns);
 	}
@@ -834,7 +437,7 @@ TEST_F_TIMEOUT(xb_mod, ctl_not_loaded, 60)
 {
 	static const char * const info_args[] = { "info", NULL };
 	static const char * const json_args[] = { "info", "--json", NULL };
-	struct cmd_result *r;
+	struct xb_output *r;
 
 	if (!have_module_path())
 		SKIP(return, NO_MODULE_PATH);
@@ -848,14 +451,14 @@ TEST_F_TIMEOUT(xb_mod, ctl_not_loaded, 60)
 		ASSERT_EQ(0, xb_unload());
 
 	ASSERT_EQ(0, run_ctl(r, false, info_args));
-	log_output("stderr", r->err);
-	EXPECT_EQ(2, exit_code(r));
+	log_text("stderr", r->err);
+	EXPECT_EQ(2, r->code);
 	EXPECT_NE(NULL, strstr(r->err, "xballoon module not loaded"));
 	EXPECT_NE(NULL, strstr(r->err, "modprobe xballoon"));
 	EXPECT_EQ(0, r->out_len);
 
 	ASSERT_EQ(0, run_ctl(r, false, json_args));
-	EXPECT_EQ(2, exit_code(r));
+	EXPECT_EQ(2, r->code);
 	EXPECT_EQ(0, r->out_len);
 	free(r);
 
@@ -1201,8 +804,7 @@ TEST_F(xb, info_hypervisor)
 	unsigned int hv = self->info.hypervisor;
 	char type[64], guest[64];
 
-	TH_LOG("module says hypervisor %s",
-	       hv < ARRAY_SIZE(hv_names) ? hv_names[hv] : "?");
+	TH_LOG("module says hypervisor %s", hv_name(hv));
 
 	if (!read_str("/sys/hypervisor/type", type, sizeof(type)) &&
 	    !strcmp(type, "xen")) {
@@ -1550,8 +1152,7 @@ TEST_F_TIMEOUT(xb, steal_under_cap, 120)
 	       cap, (double)(b.clock_ns - a.clock_ns) / 1e9,
 	       (double)(b.steal_ns - a.steal_ns) / 1e9, pct, want,
 	       XB_CAP_TOLERANCE_PCT,
-	       b.steal_source < ARRAY_SIZE(steal_names) ?
-	       steal_names[b.steal_source] : "?");
+	       steal_name(b.steal_source));
 	ksft_print_msg("steal under a %ld%% cap: %.1f%%\n", cap, pct);
 	/* Measured, not the tick-granular kcpustat: Xen, or late timers. */
 	EXPECT_TRUE(b.steal_source == XB_STEAL_XEN_RUNSTATE ||
@@ -1563,16 +1164,6 @@ TEST_F_TIMEOUT(xb, steal_under_cap, 120)
 
 /* ---------------------------------------------------------------------- */
 /* xballoonctl against the module */
-
-static bool name_known(const char * const *names, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], s))
-			return true;
-	return false;
-}
 
 static bool is_uint(const struct xb_json *v)
 {
@@ -1594,7 +1185,7 @@ static struct xb_json *parse_logged(struct __test_metadata *_metadata,
 	doc = xb_json_parse(text, &err, &off);
 	if (!doc) {
 		TH_LOG("invalid JSON (%s at byte %zu):", err, off);
-		log_output("stdout", text);
+		log_text("stdout", text);
 	}
 	return doc;
 }
@@ -1604,7 +1195,7 @@ TEST_F_TIMEOUT(xb, ctl_info_json, 60)
 	static const char * const args[] = { "info", "--json", NULL };
 	const struct xb_info *info = &self->info;
 	const struct xb_json *v, *c, *f;
-	struct cmd_result *r;
+	struct xb_output *r;
 	struct xb_json *doc;
 	long long last = -1;
 	bool steal_feature = false;
@@ -1614,9 +1205,9 @@ TEST_F_TIMEOUT(xb, ctl_info_json, 60)
 	r = malloc(sizeof(*r));
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, run_ctl(r, false, args));
-	if (!exited(r, 0))
-		log_output("stderr", r->err);
-	ASSERT_TRUE(exited(r, 0));
+	if (r->code)
+		log_text("stderr", r->err);
+	ASSERT_EQ(0, r->code);
 	EXPECT_EQ(0, r->err_len);
 
 	doc = parse_logged(_metadata, r->out);
@@ -1634,13 +1225,11 @@ TEST_F_TIMEOUT(xb, ctl_info_json, 60)
 
 	v = xb_json_get(doc, "hypervisor");
 	ASSERT_TRUE(is_string(v));
-	EXPECT_STREQ(name_of(hv_names, ARRAY_SIZE(hv_names),
-			     info->hypervisor), v->str);
+	EXPECT_STREQ(hv_name(info->hypervisor), v->str);
 
 	v = xb_json_get(doc, "steal_source");
 	ASSERT_TRUE(is_string(v));
-	EXPECT_STREQ(name_of(steal_names, ARRAY_SIZE(steal_names),
-			     info->steal_source), v->str);
+	EXPECT_STREQ(steal_name(info->steal_source), v->str);
 
 	v = xb_json_get(doc, "nr_cpus");
 	ASSERT_TRUE(is_uint(v));
@@ -1677,12 +1266,11 @@ TEST_F_TIMEOUT(xb, ctl_info_json, 60)
 		EXPECT_LT((long long)cpu->uint, (long long)info->nr_cpu_ids);
 		EXPECT_LT(last, (long long)cpu->uint);
 		last = cpu->uint;
-		EXPECT_TRUE(name_known(steal_names, ARRAY_SIZE(steal_names),
-				       src->str));
+		EXPECT_TRUE(name_known(xb_steal_names,
+				       ARRAY_SIZE(xb_steal_names), src->str));
 		if (cpu->uint == 0)
-			EXPECT_STREQ(name_of(steal_names,
-					     ARRAY_SIZE(steal_names),
-					     info->steal_source), src->str);
+			EXPECT_STREQ(steal_name(info->steal_source),
+				     src->str);
 	}
 	xb_json_free(doc);
 	free(r);
@@ -1691,21 +1279,20 @@ TEST_F_TIMEOUT(xb, ctl_info_json, 60)
 TEST_F_TIMEOUT(xb, ctl_info_human, 60)
 {
 	static const char * const args[] = { "info", NULL };
-	struct cmd_result *r;
+	struct xb_output *r;
 
 	if (!have_ctl())
 		SKIP(return, NO_CTL);
 	r = malloc(sizeof(*r));
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, run_ctl(r, false, args));
-	log_output("xballoonctl info", r->out);
-	if (!exited(r, 0))
-		log_output("stderr", r->err);
-	ASSERT_TRUE(exited(r, 0));
+	log_text("xballoonctl info", r->out);
+	if (r->code)
+		log_text("stderr", r->err);
+	ASSERT_EQ(0, r->code);
 	EXPECT_NE(NULL, strstr(r->out, self->info.module_version));
 	EXPECT_NE(NULL, strstr(r->out,
-			       name_of(hv_names, ARRAY_SIZE(hv_names),
-				       self->info.hypervisor)));
+			       hv_name(self->info.hypervisor)));
 	EXPECT_NE(NULL, strstr(r->out, "cpu-steal"));
 	free(r);
 }
@@ -1717,7 +1304,7 @@ TEST_F_TIMEOUT(xb, ctl_steal, 60)
 		"steal", "--json", "--interval", "200", NULL
 	};
 	const struct xb_json *v, *c, *p;
-	struct cmd_result *r;
+	struct xb_output *r;
 	struct xb_json *doc;
 
 	if (!have_ctl())
@@ -1726,13 +1313,13 @@ TEST_F_TIMEOUT(xb, ctl_steal, 60)
 	ASSERT_NE(NULL, r);
 
 	ASSERT_EQ(0, run_ctl(r, false, plain));
-	log_output("xballoonctl steal", r->out);
-	ASSERT_TRUE(exited(r, 0));
+	log_text("xballoonctl steal", r->out);
+	ASSERT_EQ(0, r->code);
 
 	ASSERT_EQ(0, run_ctl(r, false, json));
-	if (!exited(r, 0))
-		log_output("stderr", r->err);
-	ASSERT_TRUE(exited(r, 0));
+	if (r->code)
+		log_text("stderr", r->err);
+	ASSERT_EQ(0, r->code);
 	doc = parse_logged(_metadata, r->out);
 	ASSERT_NE(NULL, doc);
 	ASSERT_EQ(XB_JSON_OBJECT, doc->type);
@@ -1779,7 +1366,7 @@ TEST(ctl_usage)
 		{ { "-h", NULL }, 0 },
 		{ { "--version", NULL }, 0 },
 	};
-	struct cmd_result *r;
+	struct xb_output *r;
 	unsigned int i;
 
 	if (!have_ctl())
@@ -1788,10 +1375,10 @@ TEST(ctl_usage)
 	ASSERT_NE(NULL, r);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ASSERT_EQ(0, run_ctl(r, false, cases[i].args));
-		if (exit_code(r) != cases[i].code)
-			TH_LOG("case %u: exit %d, want %d", i, exit_code(r),
+		if (r->code != cases[i].code)
+			TH_LOG("case %u: exit %d, want %d", i, r->code,
 			       cases[i].code);
-		EXPECT_EQ(cases[i].code, exit_code(r));
+		EXPECT_EQ(cases[i].code, r->code);
 		if (cases[i].code)
 			EXPECT_LT(0, r->err_len);
 	}
@@ -1804,18 +1391,18 @@ TEST_F(xb, ctl_unprivileged)
 {
 	static const char * const args[] = { "info", NULL };
 	static const char * const steal[] = { "steal", NULL };
-	struct cmd_result *r;
+	struct xb_output *r;
 
 	if (!have_ctl())
 		SKIP(return, NO_CTL);
 	r = malloc(sizeof(*r));
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, run_ctl(r, true, args));
-	log_output("stderr", r->err);
-	EXPECT_EQ(3, exit_code(r));
+	log_text("stderr", r->err);
+	EXPECT_EQ(3, r->code);
 	EXPECT_NE(NULL, strstr(r->err, "permission denied: run as root"));
 	ASSERT_EQ(0, run_ctl(r, true, steal));
-	EXPECT_EQ(3, exit_code(r));
+	EXPECT_EQ(3, r->code);
 	free(r);
 }
 

@@ -15,79 +15,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/xballoon.h>
 
 #include "kselftest_harness.h"
+#include "xb_util.h"
 
-#define XB_DEV "/dev/xballoon"
-#define XB_PARAM "/sys/module/xballoon/parameters/vclock"
-#define MS 1000000ULL
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int vclock(int fd, __u32 flags, __u32 enable, struct xb_vclock *vc)
-{
-	memset(vc, 0, sizeof(*vc));
-	vc->size = sizeof(*vc);
-	vc->flags = flags;
-	vc->enable = enable;
-	return ioctl(fd, XB_IOC_VCLOCK, vc);
-}
+#define XB_PARAM XB_SYSFS "/parameters/vclock"
+#define MS NSEC_PER_MSEC
 
 static int write_param(const char *val)
 {
-	int fd = open(XB_PARAM, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return write_str(XB_PARAM, val);
 }
 
 static char read_param(void)
 {
-	char c = '?';
-	FILE *f = fopen(XB_PARAM, "r");
-
-	if (f) {
-		c = fgetc(f);
-		fclose(f);
-	}
-	return c;
+	return read_char(XB_PARAM, '?');
 }
 
 /* Sum of the run time the scheduler charged to this thread (ns). */
 static unsigned long long charged_ns(void)
 {
-	unsigned long long run = 0;
-	FILE *f = fopen("/proc/thread-self/schedstat", "r");
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &run) != 1)
-		run = 0;
-	fclose(f);
-	return run;
+	return schedstat_ns("/proc/thread-self/schedstat");
 }
 
 static unsigned long long steal_ns(int fd, int cpu)
 {
-	struct xb_cpu_steal cs = { .size = sizeof(cs), .cpu = cpu };
+	struct xb_cpu_steal cs;
 
-	if (ioctl(fd, XB_IOC_CPU_STEAL, &cs))
+	if (xb_get_steal(fd, cpu, &cs))
 		return 0;
 	return cs.steal_ns;
 }
@@ -106,7 +65,7 @@ FIXTURE_TEARDOWN(vclock)
 {
 	struct xb_vclock vc;
 
-	vclock(self->fd, XB_VCLOCK_SET, 1, &vc);
+	vclock_ioc(self->fd, XB_VCLOCK_SET, 1, &vc);
 	close(self->fd);
 }
 
@@ -117,7 +76,7 @@ TEST_F(vclock, reported_by_info_and_on_by_default)
 
 	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_INFO, &info));
 	EXPECT_NE(0, info.features & XB_FEATURE_VCLOCK);
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &vc));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
 	EXPECT_EQ(1U, vc.enable);
 	EXPECT_EQ('Y', read_param());
 	/* A stock Debian kernel does not subtract steal itself. */
@@ -130,13 +89,13 @@ TEST_F(vclock, bad_arguments)
 {
 	struct xb_vclock vc;
 
-	EXPECT_EQ(-1, vclock(self->fd, 1U << 5, 0, &vc));
+	EXPECT_EQ(-1, vclock_ioc(self->fd, 1U << 5, 0, &vc));
 	EXPECT_EQ(EOPNOTSUPP, errno);
-	EXPECT_EQ(-1, vclock(self->fd, XB_VCLOCK_SET, 2, &vc));
+	EXPECT_EQ(-1, vclock_ioc(self->fd, XB_VCLOCK_SET, 2, &vc));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-EINVAL, write_param("maybe"));
 	/* Nothing changed. */
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &vc));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
 	EXPECT_EQ(1U, vc.enable);
 }
 
@@ -146,23 +105,23 @@ TEST_F(vclock, on_off_cycles)
 	__u32 on_state;
 	int i;
 
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &vc));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
 	on_state = vc.state;
 	for (i = 0; i < 20; i++) {
-		ASSERT_EQ(0, vclock(self->fd, XB_VCLOCK_SET, 0, &vc));
+		ASSERT_EQ(0, vclock_ioc(self->fd, XB_VCLOCK_SET, 0, &vc));
 		EXPECT_EQ(XB_VCLOCK_OFF, vc.state);
 		EXPECT_EQ('N', read_param());
 		usleep(1000);
-		ASSERT_EQ(0, vclock(self->fd, XB_VCLOCK_SET, 1, &vc));
+		ASSERT_EQ(0, vclock_ioc(self->fd, XB_VCLOCK_SET, 1, &vc));
 		EXPECT_EQ(on_state, vc.state);
 		EXPECT_EQ('Y', read_param());
 	}
 	/* The module parameter is the same switch. */
 	ASSERT_EQ(0, write_param("0"));
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &vc));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
 	EXPECT_EQ(XB_VCLOCK_OFF, vc.state);
 	ASSERT_EQ(0, write_param("1"));
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &vc));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
 	EXPECT_EQ(on_state, vc.state);
 }
 
@@ -170,18 +129,18 @@ TEST_F(vclock, hook_sees_the_scheduler_only_when_on)
 {
 	struct xb_vclock a, b;
 
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &a));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &a));
 	if (a.state != XB_VCLOCK_ON)
 		SKIP(return, "no steal source here: the scheduler is not hooked");
 	usleep(50000);
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &b));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &b));
 	EXPECT_LT(a.events, b.events);
 	TH_LOG("hook: %llu events, %llu ns each on average",
 	       b.events, b.events ? b.hook_ns / b.events : 0);
 
-	ASSERT_EQ(0, vclock(self->fd, XB_VCLOCK_SET, 0, &a));
+	ASSERT_EQ(0, vclock_ioc(self->fd, XB_VCLOCK_SET, 0, &a));
 	usleep(50000);
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &b));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &b));
 	EXPECT_EQ(a.events, b.events);
 }
 
@@ -211,7 +170,7 @@ TEST_F(vclock, charge_excludes_steal_only_when_on)
 
 	if (!cap)
 		SKIP(return, "XB_STEAL_CAP_PCT unset: this vCPU loses no time");
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &vc));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
 	if (vc.state != XB_VCLOCK_ON)
 		SKIP(return, "vclock state %u: nothing to subtract", vc.state);
 	CPU_ZERO(&set);
@@ -228,7 +187,7 @@ TEST_F(vclock, charge_excludes_steal_only_when_on)
 	EXPECT_LT(ran, charged + wall / 10);
 
 	/* Off: the stolen time is charged too. */
-	ASSERT_EQ(0, vclock(self->fd, XB_VCLOCK_SET, 0, &vc));
+	ASSERT_EQ(0, vclock_ioc(self->fd, XB_VCLOCK_SET, 0, &vc));
 	spin(self->fd, 3000, &charged, &stolen, &wall);
 	TH_LOG("off: wall %llu ms, stolen %llu ms, charged %llu ms",
 	       wall / MS, stolen / MS, charged / MS);
@@ -239,42 +198,21 @@ TEST_F(vclock, charge_excludes_steal_only_when_on)
 /* ---------------------------------------------------------------------- */
 /* The task's cgroup entity: charged by its own update_curr(), no event. */
 
-#define CG_ROOT "/sys/fs/cgroup"
-#define CG_DIR CG_ROOT "/xb-vclock"
+#define CG_DIR CG_MNT "/xb-vclock"
 #define SCHED_DEBUG "/sys/kernel/debug/sched/debug"
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 /* A cgroup v2 child with the cpu controller, so it has its own entities. */
 static int cgroup_make(void)
 {
-	if (access(CG_ROOT "/cgroup.controllers", F_OK) &&
-	    mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
-		return -errno;
-	if (write_file(CG_ROOT "/cgroup.subtree_control", "+cpu"))
+	int ret = cg2_mount();
+
+	if (ret)
+		return ret;
+	if (write_str(CG_MNT "/cgroup.subtree_control", "+cpu"))
 		return -EOPNOTSUPP;
 	if (mkdir(CG_DIR, 0755) && errno != EEXIST)
 		return -errno;
 	return 0;
-}
-
-static int cgroup_join(const char *dir)
-{
-	char path[128], pid[16];
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	return write_file(path, pid);
 }
 
 /*
@@ -315,7 +253,7 @@ TEST_F_TIMEOUT(vclock, group_charge_excludes_steal_only_when_on, 60)
 
 	if (!cap)
 		SKIP(return, "XB_STEAL_CAP_PCT unset: this vCPU loses no time");
-	ASSERT_EQ(0, vclock(self->fd, 0, 0, &vc));
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
 	if (vc.state != XB_VCLOCK_ON)
 		SKIP(return, "vclock state %u: nothing to subtract", vc.state);
 	ret = cgroup_make();
@@ -327,13 +265,13 @@ TEST_F_TIMEOUT(vclock, group_charge_excludes_steal_only_when_on, 60)
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
 
 	for (on = 1; on >= 0; on--) {
-		ASSERT_EQ(0, vclock(self->fd, XB_VCLOCK_SET, on, &vc));
-		ASSERT_EQ(0, cgroup_join(CG_DIR));
+		ASSERT_EQ(0, vclock_ioc(self->fd, XB_VCLOCK_SET, on, &vc));
+		ASSERT_EQ(0, cg_move(CG_DIR, getpid()));
 		g0 = group_sum_exec_ns(0);
 		ASSERT_LE(0, g0) TH_LOG("no %s entry for the cgroup", SCHED_DEBUG);
 		spin(self->fd, 2000, &charged, &stolen, &wall);
 		/* Leaving charges the group's entity up to now. */
-		ASSERT_EQ(0, cgroup_join(CG_ROOT));
+		ASSERT_EQ(0, cg_move(CG_MNT, getpid()));
 		g1 = group_sum_exec_ns(0);
 		ASSERT_LE(g0, g1);
 		group = g1 - g0;
