@@ -148,6 +148,19 @@ trace_start() {
 	echo 1 > "$tr/events/xballoon/xballoon_period/enable"
 	echo 1 > "$tr/tracing_on"
 }
+# With trace=1, also the run-queue waits (/proc/PID/schedstat: run time,
+# wait time, timeslices) of the I/O path's tasks over the case.
+ksirq_pid() {
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2> /dev/null)" = ksoftirqd/0 ] && { echo "${d#/proc/}"; return; }
+	done
+}
+schedstat_kv() { # prefix pid
+	[ -n "$2" ] && [ -r "/proc/$2/schedstat" ] || return 0
+	# shellcheck disable=SC2046 # three numbers, one word each
+	set -- "$1" $(cat "/proc/$2/schedstat")
+	echo " ${1}run_ns=$2 ${1}wait_ns=$3 ${1}slices=$4"
+}
 trace_report() { # id case
 	[ -r "$tr/trace" ] && [ -d "$tr/events/xballoon" ] || return 0
 	echo 0 > "$tr/tracing_on"
@@ -244,7 +257,7 @@ run_case() { # id key=value...
 	c=$k_case
 	rm -f "$tmp"/*
 	why=
-	bpid='' hpid='' epid=''
+	bpid='' hpid='' epid='' kpid='' sched0=
 	extra=
 
 	if [ "$k_balloon" != off ]; then
@@ -299,6 +312,10 @@ run_case() { # id key=value...
 	if [ -z "$why" ]; then
 		# Let the balloon attach and the hog get going before the load.
 		sleep 1
+		if [ "$k_trace" = 1 ]; then
+			kpid=$(ksirq_pid)
+			sched0=$(schedstat_kv ksoftirqd_ "$kpid")
+		fi
 		say "READY id=$id case=$c"
 		wait "$epid"
 		erc=$?
@@ -312,6 +329,9 @@ run_case() { # id key=value...
 	hog_out=$(cat "$tmp/hog.out" 2> /dev/null)
 	[ -z "$bpid" ] || stop_balloon "$bpid"
 	[ "$k_trace" = 1 ] && [ -n "$bpid" ] && trace_report "$id" "$c"
+	if [ "$k_trace" = 1 ]; then
+		echo "# XB-BENCH-SCHED id=$id case=$c$sched0 |$(schedstat_kv ksoftirqd_ "$kpid")"
+	fi
 	if [ "$k_balloon" != off ] && [ -d /sys/module/xballoon ]; then
 		rmmod xballoon > "$tmp/rmmod" 2>&1 ||
 			why="${why:+$why; }rmmod: $(cat "$tmp/rmmod")"
