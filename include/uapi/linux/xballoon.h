@@ -208,8 +208,11 @@ enum xb_balloon_reason {
  *	the interrupt that ended the halt
  *
  * Called in a loop by one balloon thread per CPU. In NWC mode it halts the
- * vCPU until the next interrupt (SCHEDOP_block on Xen PV, HLT elsewhere);
- * in WC mode it sleeps until the next period. The first call attaches the
+ * vCPU (SCHEDOP_block on Xen PV, HLT elsewhere) until an interrupt leaves
+ * work for this CPU or the period's reserve is met; an interrupt that
+ * leaves nothing to do (the tick) is followed by the next halt within the
+ * same call, and @held_ns sums them. In WC mode it sleeps until the next
+ * period. The first call attaches the
  * calling open file to @cpu; closing it (or the process dying) detaches,
  * so no CPU stays reserved without a live balloon.
  */
