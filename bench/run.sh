@@ -28,11 +28,14 @@
 #   hog        server + CPU hog, both SCHED_OTHER nice 0
 #   static     server SCHED_FIFO 50 + hog nice 0 + xballoon static
 #              (balloon SCHED_FIFO 1)
+#   kthread    as static, the CPU held by the module's kernel thread at
+#              the balloon's priority (xballoond --mode kthread): no page-
+#              table switch between the server and the balloon
 #   dynamic    server + hog SCHED_OTHER + xballoon dynamic (CFS balloon)
 #   fifo_idle  server SCHED_FIFO 50 + hog SCHED_IDLE, no xballoon
 #   cgroup     server + hog SCHED_OTHER, the hog in a guest cgroup v2 with
 #              cpu.max $XB_BENCH_HOG_QUOTA (default 40 % of 100 ms)
-#   io_static, io_dynamic
+#   io_static, io_kthread, io_dynamic
 #              (only on request, XB_BENCH_CASES) the server and a balloon,
 #              no hog: what the balloon itself costs
 #
@@ -40,7 +43,7 @@
 # steal, so the module's learn mode has nothing to learn from; the Xen
 # cases get the same for comparability), and its default 10 ms period.
 #
-# --quick: tcg-cap only, cap 50 % of 100 ms, cases io hog static dynamic,
+# --quick: tcg-cap only, cap 50 % of 100 ms, cases io hog static kthread dynamic,
 # one kernel (the newest), 2 s warm-up + 8 s measured. Default (full):
 # tcg-cap at caps 50 % of 100 ms and of 10 ms, then xen, all six cases,
 # every kernel, 3 s + 15 s.
@@ -97,13 +100,13 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$mode" = quick ]; then
-	def_cases="io hog static dynamic"
+	def_cases="io hog static kthread dynamic"
 	def_caps="50/100"
 	def_platforms="tcg"
 	def_warmup=2
 	def_duration=8
 else
-	def_cases="io hog static dynamic fifo_idle cgroup"
+	def_cases="io hog static kthread dynamic fifo_idle cgroup"
 	def_caps="50/100 50/10"
 	def_platforms="tcg xen"
 	def_warmup=3
@@ -187,11 +190,13 @@ case_args() {
 	hog) echo "server=other hog=other balloon=off" ;;
 	static) echo "server=fifo:50 hog=other balloon=static" ;;
 	dynamic) echo "server=other hog=other balloon=dynamic" ;;
+	kthread) echo "server=fifo:50 hog=other balloon=kthread" ;;
 	fifo_idle) echo "server=fifo:50 hog=idle balloon=off" ;;
 	cgroup) echo "server=other hog=other balloon=off hog_quota=$hog_quota" ;;
 	# Not in the default lists: the balloon's own cost, without a hog.
 	io_static) echo "server=fifo:50 hog=none balloon=static" ;;
 	io_dynamic) echo "server=other hog=none balloon=dynamic" ;;
+	io_kthread) echo "server=fifo:50 hog=none balloon=kthread" ;;
 	*) return 1 ;;
 	esac
 }

@@ -3,7 +3,7 @@
  * xbloop - a minimal stand-in for tools/xballoond, used by the benchmark
  * only while the payload has no bin/xballoond.
  *
- *   xbloop --mode static|dynamic
+ *   xbloop --mode static|dynamic|kthread
  *
  * One thread per online CPU, pinned to it, calling XB_IOC_BALLOON in a loop
  * on one shared open file of /dev/xballoon: SCHED_FIFO 1 in static mode
@@ -28,6 +28,7 @@
 
 static int dev_fd = -1;
 static int dynamic;
+static int kthread;
 /* Set by the main thread and the signal handler: atomic accesses. */
 static int stop;
 
@@ -59,7 +60,8 @@ static void *balloon(void *arg)
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		memset(&b, 0, sizeof(b));
 		b.size = sizeof(b);
-		b.flags = dynamic ? XB_BALLOON_DYNAMIC : 0;
+		b.flags = dynamic ? XB_BALLOON_DYNAMIC :
+			  kthread ? XB_BALLOON_KTHREAD : 0;
 		b.cpu = cpu;
 		if (ioctl(dev_fd, XB_IOC_BALLOON, &b)) {
 			if (errno == EINTR)
@@ -83,11 +85,13 @@ int main(int argc, char **argv)
 	int sig;
 
 	if (argc != 3 || strcmp(argv[1], "--mode") ||
-	    (strcmp(argv[2], "static") && strcmp(argv[2], "dynamic"))) {
-		fprintf(stderr, "usage: xbloop --mode static|dynamic\n");
+	    (strcmp(argv[2], "static") && strcmp(argv[2], "dynamic") &&
+	     strcmp(argv[2], "kthread"))) {
+		fprintf(stderr, "usage: xbloop --mode static|dynamic|kthread\n");
 		return 64;
 	}
 	dynamic = !strcmp(argv[2], "dynamic");
+	kthread = !strcmp(argv[2], "kthread");
 	dev_fd = open("/dev/xballoon", O_RDWR | O_CLOEXEC);
 	if (dev_fd < 0) {
 		perror("xbloop: /dev/xballoon");

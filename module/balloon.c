@@ -35,6 +35,8 @@
 #include <linux/file.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
+#include <linux/kthread.h>
+#include <uapi/linux/sched/types.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -102,6 +104,10 @@
  * @mode: enum xb_balloon_mode
  * @mode_since: ktime_get_ns() of the last mode change
  * @stats: counters, reported by XB_IOC_CPU_STATS and debugfs
+ * @kthread: the kernel thread holding this CPU for an XB_BALLOON_KTHREAD
+ *	call, NULL if none; set and taken under xb_attach_mutex
+ * @kt_wq: that call sleeps here until a signal or a detach (not woken at
+ *	every period: the caller's address space stays off the CPU)
  */
 struct xb_balloon_cpu {
 	raw_spinlock_t lock;
@@ -121,6 +127,8 @@ struct xb_balloon_cpu {
 	bool way_done;
 	wait_queue_head_t way_wq;
 	struct irq_work way_work;
+	struct task_struct *kthread;
+	wait_queue_head_t kt_wq;
 	u64 halt_start;
 	u64 wake_at;
 	bool use_runstate;
@@ -445,6 +453,7 @@ static void xb_detach(struct xb_balloon_cpu *bc, unsigned int cpu)
 	hrtimer_cancel(&bc->period_timer);
 	hrtimer_cancel(&bc->budget_timer);
 	wake_up_all(&bc->wq);
+	wake_up_all(&bc->kt_wq);
 }
 
 /**
@@ -600,6 +609,12 @@ static bool xb_give_way(struct xb_balloon_cpu *bc)
 	return pending && xb_give_way_to(bc, READ_ONCE(bc->ksoftirqd_pid));
 }
 
+/* A balloon kernel thread (XB_BALLOON_KTHREAD) is asked to stop. */
+static bool xb_should_stop(void)
+{
+	return (current->flags & PF_KTHREAD) && kthread_should_stop();
+}
+
 /*
  * Nothing needs this CPU but the balloon: no task to switch to, no signal,
  * no softirq, no woken task of the I/O path to give way to.
@@ -608,7 +623,7 @@ static bool xb_may_halt_again(struct xb_balloon_cpu *bc)
 {
 	bool pending;
 
-	if (need_resched() || signal_pending(current) ||
+	if (need_resched() || signal_pending(current) || xb_should_stop() ||
 	    READ_ONCE(bc->io_pid))
 		return false;
 	preempt_disable();
@@ -646,38 +661,18 @@ static void xb_balloon_out(struct xb_balloon_cpu *bc, struct xb_balloon *arg,
 	arg->mode = READ_ONCE(bc->mode);
 }
 
-/**
- * xb_balloon_run() - XB_IOC_BALLOON: hold this CPU once
- * @file: the open file of the balloon thread
- * @arg: the ioctl argument, copied in
- *
- * Return: 0 with @arg filled in, or a negative errno (see the UAPI).
+/*
+ * Hold @bc's CPU once, from the caller's context: a halt (or several, see
+ * below), a WC sleep to the next period, or a yield. @file is attached.
  */
-int xb_balloon_run(struct file *file, struct xb_balloon *arg)
+static int xb_hold(struct file *file, struct xb_balloon_cpu *bc,
+		   unsigned int cpu, bool dynamic, struct xb_balloon *arg)
 {
-	bool dynamic = arg->flags & XB_BALLOON_DYNAMIC;
-	unsigned int cpu = arg->cpu;
-	struct xb_balloon_cpu *bc;
 	unsigned long seq;
 	u64 needed, held = 0;
 	bool wc, switched = false;
-	int ret;
 
-	if (arg->flags & ~XB_BALLOON_DYNAMIC)
-		return -EOPNOTSUPP;
-	if (arg->__reserved)
-		return -EINVAL;
-	if (cpu >= nr_cpu_ids || !cpu_online(cpu) ||
-	    current->nr_cpus_allowed != 1 ||
-	    !cpumask_test_cpu(cpu, current->cpus_ptr))
-		return -EINVAL;
-
-	ret = xb_attach(file, cpu, dynamic);
-	if (ret)
-		return ret;
-	bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
 	arg->held_ns = 0;
-
 	if (signal_pending(current))
 		return -EINTR;
 
@@ -700,7 +695,8 @@ int xb_balloon_run(struct file *file, struct xb_balloon *arg)
 	if (wc) {
 		if (wait_event_interruptible(bc->wq,
 					     READ_ONCE(bc->period_seq) != seq ||
-					     READ_ONCE(bc->owner) != file))
+					     READ_ONCE(bc->owner) != file ||
+					     xb_should_stop()))
 			return -EINTR;
 		xb_balloon_out(bc, arg, XB_BALLOON_PERIOD);
 		return 0;
@@ -735,13 +731,157 @@ int xb_balloon_run(struct file *file, struct xb_balloon *arg)
 		 * itself in a PV guest (two page-table switches through
 		 * the hypervisor), and the CPU-bound tasks pay for it.
 		 */
-		if (switched || !needed || !xb_may_halt_again(bc))
+		if (switched || !needed)
 			break;
+		if (!xb_may_halt_again(bc)) {
+			/*
+			 * A woken task of the I/O path ends the hold: that is
+			 * giving way, even if it has run and blocked again by
+			 * the next call (which then has nothing to wait for).
+			 */
+			if (READ_ONCE(bc->io_pid)) {
+				raw_spin_lock_irq(&bc->lock);
+				bc->stats.yields++;
+				raw_spin_unlock_irq(&bc->lock);
+			}
+			break;
+		}
 	}
 
 	xb_balloon_out(bc, arg, switched ? XB_BALLOON_RESERVED :
 					    XB_BALLOON_WOKEN);
 	return 0;
+}
+
+/*
+ * XB_BALLOON_KTHREAD: the same holds, from a kernel thread. A kernel
+ * thread has no address space of its own and borrows the last one (lazy
+ * TLB), so running it between two slices of the I/O task switches no page
+ * tables; a balloon process costs a CR3 write each way, and an emulator
+ * that does not model PCIDs (QEMU TCG) flushes its whole TLB on each.
+ */
+static int xb_balloon_kthread_fn(void *data)
+{
+	struct xb_balloon_cpu *bc = data;
+	struct file *file = READ_ONCE(bc->owner);
+	struct xb_balloon arg;
+
+	while (!kthread_should_stop() && READ_ONCE(bc->owner) == file) {
+		memset(&arg, 0, sizeof(arg));
+		xb_hold(file, bc, bc->cpu, false, &arg);
+		/*
+		 * What a balloon process gets on its way back to user space:
+		 * a task that woke above us (the I/O task) runs now.
+		 */
+		cond_resched();
+	}
+	/* kthread_stop() wants the thread alive: wait for it. */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* Stop @bc's kernel thread, if any. Context: xb_attach_mutex held. */
+static void xb_kthread_stop(struct xb_balloon_cpu *bc)
+{
+	struct task_struct *kt = bc->kthread;
+
+	lockdep_assert_held(&xb_attach_mutex);
+	if (!kt)
+		return;
+	bc->kthread = NULL;
+	kthread_stop(kt);
+	put_task_struct(kt);
+}
+
+/*
+ * Hold @cpu from a kernel thread at the caller's SCHED_FIFO priority until
+ * a signal; the caller sleeps meanwhile. Return: -EINTR, or 0 if the CPU
+ * was detached (went offline).
+ */
+static int xb_balloon_run_kthread(struct file *file, struct xb_balloon_cpu *bc,
+				  unsigned int cpu, struct xb_balloon *arg)
+{
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = SCHED_FIFO,
+		.sched_priority = current->rt_priority,
+	};
+	struct task_struct *kt;
+	int ret;
+
+	if (current->policy != SCHED_FIFO)
+		return -EINVAL;
+	kt = kthread_create(xb_balloon_kthread_fn, bc, "xballoon/%u", cpu);
+	if (IS_ERR(kt))
+		return PTR_ERR(kt);
+	kthread_bind(kt, cpu);
+	ret = sched_setattr_nocheck(kt, &attr);
+	if (ret) {
+		kthread_stop(kt);
+		return ret;
+	}
+
+	mutex_lock(&xb_attach_mutex);
+	if (bc->owner != file || bc->kthread) {
+		mutex_unlock(&xb_attach_mutex);
+		kthread_stop(kt);
+		return bc->owner != file ? 0 : -EBUSY;
+	}
+	get_task_struct(kt);
+	bc->kthread = kt;
+	WRITE_ONCE(bc->owner_pid, kt->pid);
+	wake_up_process(kt);
+	mutex_unlock(&xb_attach_mutex);
+
+	ret = wait_event_interruptible(bc->kt_wq, READ_ONCE(bc->owner) != file);
+
+	mutex_lock(&xb_attach_mutex);
+	if (bc->kthread == kt)
+		xb_kthread_stop(bc);
+	if (bc->owner == file)
+		WRITE_ONCE(bc->owner_pid, current->pid);
+	mutex_unlock(&xb_attach_mutex);
+
+	arg->held_ns = 0;
+	xb_balloon_out(bc, arg, XB_BALLOON_PERIOD);
+	return ret ? -EINTR : 0;
+}
+
+/**
+ * xb_balloon_run() - XB_IOC_BALLOON: hold this CPU once
+ * @file: the open file of the balloon thread
+ * @arg: the ioctl argument, copied in
+ *
+ * Return: 0 with @arg filled in, or a negative errno (see the UAPI).
+ */
+int xb_balloon_run(struct file *file, struct xb_balloon *arg)
+{
+	bool dynamic = arg->flags & XB_BALLOON_DYNAMIC;
+	unsigned int cpu = arg->cpu;
+	struct xb_balloon_cpu *bc;
+	int ret;
+
+	if (arg->flags & ~(XB_BALLOON_DYNAMIC | XB_BALLOON_KTHREAD))
+		return -EOPNOTSUPP;
+	if (arg->__reserved || (dynamic && (arg->flags & XB_BALLOON_KTHREAD)))
+		return -EINVAL;
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu) ||
+	    current->nr_cpus_allowed != 1 ||
+	    !cpumask_test_cpu(cpu, current->cpus_ptr))
+		return -EINVAL;
+
+	ret = xb_attach(file, cpu, dynamic);
+	if (ret)
+		return ret;
+	bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
+	if (arg->flags & XB_BALLOON_KTHREAD)
+		return xb_balloon_run_kthread(file, bc, cpu, arg);
+	return xb_hold(file, bc, cpu, dynamic, arg);
 }
 
 void xb_balloon_get_config(struct xb_config *cfg)
@@ -812,6 +952,7 @@ static int xb_balloon_cpu_offline(unsigned int cpu)
 	mutex_lock(&xb_attach_mutex);
 	if (bc->owner)
 		xb_detach(bc, cpu);
+	xb_kthread_stop(bc);
 	mutex_unlock(&xb_attach_mutex);
 	return 0;
 }
@@ -828,6 +969,7 @@ int xb_balloon_init(void)
 		raw_spin_lock_init(&bc->lock);
 		init_waitqueue_head(&bc->wq);
 		init_waitqueue_head(&bc->way_wq);
+		init_waitqueue_head(&bc->kt_wq);
 		init_irq_work(&bc->way_work, xb_way_work_fn);
 		hrtimer_setup(&bc->period_timer, xb_period_timer_fn,
 			      CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED);

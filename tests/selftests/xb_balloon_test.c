@@ -5,11 +5,13 @@
  * xballoon.ko loaded (XB_MODULE names it, to reload after unload tests).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -563,6 +565,164 @@ TEST_F(balloon, a_woken_task_ends_the_hold)
 		TH_LOG("the balloon never gave way (%llu yields)", s1.yields);
 	TH_LOG("%llu yields, %llu halts", s1.yields - s0.yields,
 	       s1.halts - s0.halts);
+}
+
+/* ---------------------------------------------------------------------- */
+/* XB_BALLOON_KTHREAD: the module's kernel thread holds the CPU */
+
+/* Is the kernel thread "xballoon/<cpu>" alive? */
+static bool kthread_alive(int cpu)
+{
+	char want[32], path[300], comm[64];
+	struct dirent *d;
+	bool found = false;
+	DIR *dir = opendir("/proc");
+	FILE *f;
+
+	if (!dir)
+		return false;
+	snprintf(want, sizeof(want), "xballoon/%d\n", cpu);
+	while (!found && (d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		found = fgets(comm, sizeof(comm), f) && !strcmp(comm, want);
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
+}
+
+static bool kthread_gone_within(int cpu, int ms)
+{
+	while (kthread_alive(cpu)) {
+		if (ms <= 0)
+			return false;
+		usleep(10000);
+		ms -= 10;
+	}
+	return true;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A SCHED_FIFO 1 holder in a child: it says it is ready, then makes one
+ * XB_BALLOON_KTHREAD call, which must end with EINTR (exit 0).
+ */
+static pid_t spawn_kthread_holder(int cpu)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		struct sigaction sa = { .sa_handler = on_usr1 };
+		struct xb_balloon b;
+		int fd = open(XB_DEV, O_RDWR);
+
+		sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
+		if (fd < 0 || pin_to(cpu) ||
+		    sched_setscheduler(0, SCHED_FIFO, &sp))
+			_exit(1);
+		write(pipefd[1], "x", 1);
+		if (!balloon(fd, cpu, XB_BALLOON_KTHREAD, &b))
+			_exit(3);
+		_exit(errno == EINTR ? 0 : 2);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &c, 1) != 1) {
+		close(pipefd[0]);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close(pipefd[0]);
+	return pid;
+}
+
+/* waitpid() with a timeout; the status, or -1. */
+static int wait_exit(pid_t pid, int ms)
+{
+	int status;
+
+	for (; ms > 0; ms -= 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+TEST_F(balloon, kthread_mode_holds_until_a_signal)
+{
+	struct xb_cpu_stats s0, s1;
+	pid_t pid;
+	int status;
+
+	pin_to(0);
+	pid = spawn_kthread_holder(self->cpu);
+	ASSERT_LT(0, pid);
+	usleep(100000);
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s0));
+	usleep(200000);
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s1));
+	EXPECT_TRUE(kthread_alive(self->cpu));
+	/* It reserves: halts and periods go on while the caller sleeps. */
+	EXPECT_NE(XB_MODE_DETACHED, s1.mode);
+	EXPECT_LT(s0.halts, s1.halts);
+	EXPECT_LT(s0.periods, s1.periods);
+
+	ASSERT_EQ(0, kill(pid, SIGUSR1));
+	status = wait_exit(pid, 2000);
+	ASSERT_NE(-1, status) TH_LOG("the call did not return on a signal");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("holder status %#x (exit 2: not EINTR, 3: returned 0)",
+		       status);
+	EXPECT_TRUE(kthread_gone_within(self->cpu, 1000));
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s1));
+	EXPECT_EQ(XB_MODE_DETACHED, s1.mode);
+}
+
+TEST_F(balloon, kthread_mode_sigkill_stops_the_kthread)
+{
+	struct xb_cpu_stats s;
+	pid_t pid;
+
+	pin_to(0);
+	pid = spawn_kthread_holder(self->cpu);
+	ASSERT_LT(0, pid);
+	usleep(100000);
+	EXPECT_TRUE(kthread_alive(self->cpu));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_NE(-1, wait_exit(pid, 2000));
+	EXPECT_TRUE(kthread_gone_within(self->cpu, 1000));
+	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s));
+	EXPECT_EQ(XB_MODE_DETACHED, s.mode);
+}
+
+TEST_F(balloon, kthread_mode_is_static_only)
+{
+	struct xb_balloon b;
+
+	EXPECT_EQ(-1, balloon(self->fd, self->cpu,
+			      XB_BALLOON_KTHREAD | XB_BALLOON_DYNAMIC, &b));
+	EXPECT_EQ(EINVAL, errno);
+	/* The kernel thread takes the caller's SCHED_FIFO priority. */
+	EXPECT_EQ(-1, balloon(self->fd, self->cpu, XB_BALLOON_KTHREAD, &b));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_FALSE(kthread_alive(self->cpu));
 }
 
 TEST_HARNESS_MAIN

@@ -192,6 +192,11 @@ enum xb_balloon_reason {
 
 /* xb_balloon.flags: a CFS balloon thread (dynamic priority mode) */
 #define XB_BALLOON_DYNAMIC	(1U << 0)
+/*
+ * xb_balloon.flags: hold the CPU from a kernel thread of the module, at the
+ * caller's SCHED_FIFO priority (static mode only), until a signal
+ */
+#define XB_BALLOON_KTHREAD	(1U << 1)
 
 /**
  * struct xb_balloon - ioctl(XB_IOC_BALLOON)
@@ -199,7 +204,14 @@ enum xb_balloon_reason {
  * @flags: XB_BALLOON_DYNAMIC: the caller is a SCHED_NORMAL balloon and its
  *	halted time is not charged to it by the scheduler, so it keeps its
  *	claim on the CPU; without it the caller should be SCHED_FIFO, just
- *	below the real-time I/O tasks (static priority mode)
+ *	below the real-time I/O tasks (static priority mode).
+ *	XB_BALLOON_KTHREAD (static mode, SCHED_FIFO caller): the module holds
+ *	@cpu from a kernel thread at the caller's priority, the same way, and
+ *	the call sleeps until a signal (EINTR) or until @cpu goes offline (0,
+ *	reason XB_BALLOON_PERIOD). A kernel thread has no address space of
+ *	its own, so running it between two slices of the I/O task switches
+ *	no page tables (an emulator without PCIDs flushes its TLB on each);
+ *	@held_ns is then 0: XB_IOC_CPU_STATS has the counters.
  * @cpu: in, the CPU the caller is bound to (its only allowed CPU)
  * @reason: out, enum xb_balloon_reason
  * @mode: out, enum xb_balloon_mode of @cpu at return
@@ -287,7 +299,9 @@ struct xb_config {
  * @nwc_ns: out, time attached in NWC mode
  * @wc_ns: out, time attached in WC mode
  * @steal_ns: out, steal observed while attached
- * @yields: out, times the balloon gave way to other work
+ * @yields: out, times the balloon gave way to other work: ended a hold
+ *	for a woken task of the I/O path, or stood aside before one (a wake-up
+ *	may count in both)
  *
  * Counters run from module load and survive detach.
  */
