@@ -12,6 +12,7 @@
 #   loaded   loaded: the scheduler clock's hook and the gap steal probe,
 #            no balloon
 #   static   xballoond --mode static (cap: learn, the default)
+#   kthread  xballoond --mode kthread
 #   dynamic  xballoond --mode dynamic
 #
 # One line per measurement on stdout ("# RESULT case=C round=R iters=N
@@ -20,7 +21,7 @@ XB_PAYLOAD=${XB_PAYLOAD:-$(cd "$(dirname "$0")" && pwd)}
 bin=$XB_PAYLOAD/bin
 rounds=${XB_OVH_ROUNDS:-3}
 duration=${XB_OVH_DURATION:-5}
-cases="off loaded static dynamic"
+cases="off loaded static kthread dynamic"
 
 echo "TAP version 13"
 echo "# overhead: $(uname -r), $rounds rounds of ${duration}s per case"
@@ -43,7 +44,7 @@ start_case() { # case
 	[ "$1" = off ] && return 0
 	insmod "$XB_PAYLOAD/xballoon.ko" || return 1
 	case $1 in
-	static | dynamic)
+	static | kthread | dynamic)
 		"$bin/xballoond" --mode "$1" > /tmp/xballoond.log 2>&1 &
 		daemon=$!
 		sleep 1
@@ -79,7 +80,7 @@ done
 r=1
 while [ "$r" -le "$rounds" ]; do
 	order=$cases
-	[ $((r % 2)) = 0 ] && order="dynamic static loaded off"
+	[ $((r % 2)) = 0 ] && order="dynamic kthread static loaded off"
 	for c in $order; do
 		if ! start_case "$c"; then
 			result fail "round $r: $c starts"

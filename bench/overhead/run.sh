@@ -4,7 +4,7 @@
 # bench/overhead/run.sh [--quick] - what xballoon costs with no cap and no
 # contention: a CPU hog's throughput with the module unloaded, loaded (the
 # scheduler clock's hook and the gap steal probe), and with xballoond in
-# static and dynamic mode (cap: learn; nothing to learn here, so the
+# static, kthread and dynamic mode (cap: learn; nothing to learn here, so the
 # balloon threads only wake once per period). Issue 3's target: < 1 %.
 #
 # One vCPU under QEMU TCG with -icount shift=2,sleep=off: guest time counts
@@ -73,8 +73,8 @@ for k in $kernels; do
 	cp -a "$top/build/$k/payload" "$pl"
 	cp "$top/build/bench/guest/hog" "$pl/bin/"
 	cp "$top/bench/overhead/guest.sh" "$pl/run-tests.sh"
-	timeout=$((120 + rounds * 4 * (duration + 10)))
-	msg "$k: booting (1 vCPU, TCG icount, $rounds rounds x 4 cases x ${duration}s)"
+	timeout=$((120 + rounds * 5 * (duration + 10)))
+	msg "$k: booting (1 vCPU, TCG icount, $rounds rounds x 5 cases x ${duration}s)"
 	XB_VM_SMP=1 XB_VM_ACCEL=tcg XB_QEMU_EXTRA="-icount shift=2,sleep=off" \
 		XB_VM_APPEND="XB_OVH_ROUNDS=$rounds XB_OVH_DURATION=$duration" \
 		"$work/tests/vm/run.sh" "$k" "$pl" "$work/vm-$k" --timeout "$timeout" \
@@ -104,7 +104,7 @@ for k in $kernels; do
 		"$work/rows-$k.jsonl" >> "$rows"
 done
 
-jq --slurp 'sort_by(.kernel, ({"off":0,"loaded":1,"static":2,"dynamic":3}[.case]))' \
+jq --slurp 'sort_by(.kernel, ({"off":0,"loaded":1,"static":2,"kthread":3,"dynamic":4}[.case]))' \
 	"$rows" > "$results/overhead-latest.json"
 {
 	echo "# xballoon's cost with no cap and no contention"
@@ -121,7 +121,8 @@ jq --slurp 'sort_by(.kernel, ({"off":0,"loaded":1,"static":2,"dynamic":3}[.case]
 	echo
 	echo "Cases: off = module not loaded; loaded = module loaded, no balloon (the"
 	echo "virtual clock's scheduler hook and the gap steal probe run); static /"
-	echo "dynamic = xballoond in that mode with the default cap (learn: with no"
-	echo "steal nothing is reserved, the balloon threads wake once per 10 ms period)."
+	echo "kthread / dynamic = xballoond in that mode with the default cap (learn:"
+	echo "with no steal nothing is reserved, the balloon threads wake once per"
+	echo "10 ms period)."
 } > "$results/overhead-latest.md"
 cat "$results/overhead-latest.md"
