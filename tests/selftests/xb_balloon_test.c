@@ -24,17 +24,9 @@
 #include <linux/xballoon.h>
 
 #include "kselftest_harness.h"
+#include "xb_util.h"
 
-#define XB_DEV "/dev/xballoon"
-#define MS 1000000ULL
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
+#define MS NSEC_PER_MSEC
 
 static int pin_to(int cpu)
 {
@@ -85,23 +77,6 @@ static unsigned long long steal_of(int fd, int cpu)
 	struct xb_cpu_steal cs = { .size = sizeof(cs), .cpu = cpu };
 
 	return ioctl(fd, XB_IOC_CPU_STEAL, &cs) ? 0 : cs.steal_ns;
-}
-
-/* Sum of utime + stime of this thread, in ns, from schedstat. */
-static unsigned long long thread_runtime_ns(void)
-{
-	unsigned long long run = 0;
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/thread-self/schedstat");
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%llu", &run) != 1)
-		run = 0;
-	fclose(f);
-	return run;
 }
 
 FIXTURE(balloon) {
@@ -380,9 +355,20 @@ TEST_F(balloon, stats_are_readable_without_the_tool)
 	EXPECT_LE(1 + sysconf(_SC_NPROCESSORS_ONLN), lines);
 }
 
-/* A balloon in a child; returns its pid once it holds the CPU. */
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A balloon in a child, pinned to @cpu; returns its pid once it holds the
+ * CPU. It calls XB_IOC_BALLOON with @flags for good; with
+ * XB_BALLOON_KTHREAD it is SCHED_FIFO 1 and makes one call, which must
+ * end with EINTR on SIGUSR1 (exit 0; 2: another error, 3: it returned).
+ */
 static pid_t spawn_balloon(int cpu, __u32 flags)
 {
+	bool kthread = flags & XB_BALLOON_KTHREAD;
 	int pipefd[2];
 	pid_t pid;
 	char c;
@@ -391,10 +377,23 @@ static pid_t spawn_balloon(int cpu, __u32 flags)
 		return -1;
 	pid = fork();
 	if (!pid) {
+		struct sched_param sp = { .sched_priority = 1 };
+		struct sigaction sa = { .sa_handler = on_usr1 };
 		struct xb_balloon b;
 		int fd = open(XB_DEV, O_RDWR);
 
-		if (fd < 0 || pin_to(cpu) || balloon(fd, cpu, flags, &b))
+		sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
+		if (fd < 0 || pin_to(cpu) ||
+		    (kthread && sched_setscheduler(0, SCHED_FIFO, &sp)))
+			_exit(1);
+		if (kthread) {
+			/* The call holds until a signal: ready before it. */
+			write(pipefd[1], "x", 1);
+			if (!balloon(fd, cpu, flags, &b))
+				_exit(3);
+			_exit(errno == EINTR ? 0 : 2);
+		}
+		if (balloon(fd, cpu, flags, &b))
 			_exit(1);
 		write(pipefd[1], "x", 1);
 		for (;;)
@@ -459,7 +458,7 @@ static void measure_charge(struct __test_metadata *_metadata, int fd, int cpu,
 
 	c->halted = 0;
 	ASSERT_EQ(0, balloon(fd, cpu, flags, &b));
-	r0 = thread_runtime_ns();
+	r0 = schedstat_ns("/proc/thread-self/schedstat");
 	t0 = now_ns();
 	end = t0 + 300 * MS;
 	while (now_ns() < end) {
@@ -470,7 +469,7 @@ static void measure_charge(struct __test_metadata *_metadata, int fd, int cpu,
 			sleeping += now_ns() - w0;
 		c->halted += b.held_ns;
 	}
-	c->charged = thread_runtime_ns() - r0;
+	c->charged = schedstat_ns("/proc/thread-self/schedstat") - r0;
 	c->busy = now_ns() - t0 - sleeping;
 }
 
@@ -601,65 +600,19 @@ static bool kthread_gone_within(int cpu, int ms)
 	while (kthread_alive(cpu)) {
 		if (ms <= 0)
 			return false;
-		usleep(10000);
+		sleep_ms(10);
 		ms -= 10;
 	}
 	return true;
 }
 
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
-/*
- * A SCHED_FIFO 1 holder in a child: it says it is ready, then makes one
- * XB_BALLOON_KTHREAD call, which must end with EINTR (exit 0).
- */
-static pid_t spawn_kthread_holder(int cpu)
-{
-	struct sched_param sp = { .sched_priority = 1 };
-	int pipefd[2];
-	pid_t pid;
-	char c;
-
-	if (pipe(pipefd))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		struct sigaction sa = { .sa_handler = on_usr1 };
-		struct xb_balloon b;
-		int fd = open(XB_DEV, O_RDWR);
-
-		sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
-		if (fd < 0 || pin_to(cpu) ||
-		    sched_setscheduler(0, SCHED_FIFO, &sp))
-			_exit(1);
-		write(pipefd[1], "x", 1);
-		if (!balloon(fd, cpu, XB_BALLOON_KTHREAD, &b))
-			_exit(3);
-		_exit(errno == EINTR ? 0 : 2);
-	}
-	close(pipefd[1]);
-	if (read(pipefd[0], &c, 1) != 1) {
-		close(pipefd[0]);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	close(pipefd[0]);
-	return pid;
-}
-
-/* waitpid() with a timeout; the status, or -1. */
-static int wait_exit(pid_t pid, int ms)
+/* waitpid() with a timeout: its status, or -1 (then it is killed). */
+static int end_of(pid_t pid, unsigned int ms)
 {
 	int status;
 
-	for (; ms > 0; ms -= 10) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(10000);
-	}
+	if (wait_exit(pid, &status, ms, NULL))
+		return status;
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	return -1;
@@ -672,11 +625,11 @@ TEST_F(balloon, kthread_mode_holds_until_a_signal)
 	int status;
 
 	pin_to(0);
-	pid = spawn_kthread_holder(self->cpu);
+	pid = spawn_balloon(self->cpu, XB_BALLOON_KTHREAD);
 	ASSERT_LT(0, pid);
-	usleep(100000);
+	sleep_ms(100);
 	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s0));
-	usleep(200000);
+	sleep_ms(200);
 	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s1));
 	EXPECT_TRUE(kthread_alive(self->cpu));
 	/* It reserves: halts and periods go on while the caller sleeps. */
@@ -685,7 +638,7 @@ TEST_F(balloon, kthread_mode_holds_until_a_signal)
 	EXPECT_LT(s0.periods, s1.periods);
 
 	ASSERT_EQ(0, kill(pid, SIGUSR1));
-	status = wait_exit(pid, 2000);
+	status = end_of(pid, 2000);
 	ASSERT_NE(-1, status) TH_LOG("the call did not return on a signal");
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("holder status %#x (exit 2: not EINTR, 3: returned 0)",
@@ -701,12 +654,12 @@ TEST_F(balloon, kthread_mode_sigkill_stops_the_kthread)
 	pid_t pid;
 
 	pin_to(0);
-	pid = spawn_kthread_holder(self->cpu);
+	pid = spawn_balloon(self->cpu, XB_BALLOON_KTHREAD);
 	ASSERT_LT(0, pid);
-	usleep(100000);
+	sleep_ms(100);
 	EXPECT_TRUE(kthread_alive(self->cpu));
 	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_NE(-1, wait_exit(pid, 2000));
+	ASSERT_NE(-1, end_of(pid, 2000));
 	EXPECT_TRUE(kthread_gone_within(self->cpu, 1000));
 	ASSERT_EQ(0, cpu_stats(self->fd, self->cpu, &s));
 	EXPECT_EQ(XB_MODE_DETACHED, s.mode);
