@@ -455,31 +455,49 @@ static void info_human(const struct xb_info *info, const struct xb_sample *s,
 	printf("\n");
 }
 
-static int cmd_info(int argc, char **argv)
+/*
+ * The options of a command that only reads: --json and --help. With
+ * @permute, operands may come before the options ("vclock on --json").
+ * Return: -1 to go on, optind at the first operand; else the exit code.
+ */
+static int parse_json_opts(int argc, char **argv, const char *cmd,
+			   bool permute, bool *json)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	struct xb_sample *s = NULL;
-	struct xb_info info;
-	bool json = false;
-	int fd, n, ret, c;
+	int c;
 
+	*json = false;
 	optind = 0;	/* restart getopt on the command's own argv */
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, permute ? "jh" : "+jh", opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
+			*json = true;
 			break;
 		case 'h':
 			usage(stdout);
 			return XB_EXIT_OK;
 		default:
-			return usage_error("info: bad option");
+			return usage_error("%s: bad option", cmd);
 		}
 	}
+	return -1;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct xb_sample *s = NULL;
+	struct xb_info info;
+	bool json;
+	int fd, n, ret;
+
+	ret = parse_json_opts(argc, argv, "info", false, &json);
+	if (ret >= 0)
+		return ret;
 	if (optind < argc)
 		return usage_error("info: unexpected argument '%s'",
 				   argv[optind]);
@@ -856,30 +874,15 @@ static void status_human(const struct xb_config *cfg,
 
 static int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	struct xb_stats_sample *s = NULL;
 	struct xb_config cfg;
 	struct xb_info info;
-	bool json = false;
-	int fd = -1, n, ret, c;
+	bool json;
+	int fd = -1, n, ret;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return XB_EXIT_OK;
-		default:
-			return usage_error("status: bad option");
-		}
-	}
+	ret = parse_json_opts(argc, argv, "status", false, &json);
+	if (ret >= 0)
+		return ret;
 	if (optind < argc)
 		return usage_error("status: unexpected argument '%s'",
 				   argv[optind]);
@@ -1083,29 +1086,14 @@ static void vclock_human(const struct xb_vclock *vc)
 
 static int cmd_vclock(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	struct xb_vclock vc = { .size = sizeof(vc) };
-	bool json = false;
-	int fd, ret, c;
+	bool json;
+	int fd, ret;
 
-	optind = 0;
-	/* No "+": "vclock on --json" works as well as "vclock --json on". */
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return XB_EXIT_OK;
-		default:
-			return usage_error("vclock: bad option");
-		}
-	}
+	/* "vclock on --json" works as well as "vclock --json on". */
+	ret = parse_json_opts(argc, argv, "vclock", true, &json);
+	if (ret >= 0)
+		return ret;
 	if (optind < argc) {
 		if (!strcmp(argv[optind], "on"))
 			vc.enable = 1;
@@ -1567,28 +1555,13 @@ static void credit_list_human(const struct credit_list *l, int schedstats)
 
 static int credit_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	struct credit_list *l;
-	bool json = false;
+	bool json;
 	int fd, ret, c;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return XB_EXIT_OK;
-		default:
-			return usage_error("credit list: bad option");
-		}
-	}
+	ret = parse_json_opts(argc, argv, "credit list", true, &json);
+	if (ret >= 0)
+		return ret;
 	if (optind < argc)
 		return usage_error("credit list: unexpected argument '%s'",
 				   argv[optind]);
