@@ -278,16 +278,16 @@ static bool xb_sample(struct xb_balloon_cpu *bc, unsigned int cpu, u64 halt_ns)
 	} else {
 		if (halt_ns)
 			wc |= xb_swc_add_halt(&bc->swc, halt_ns);
-		if (xb_steal_read(cpu, &source, &steal, &clock))
+		/*
+		 * Where steal is only estimated from timer gaps, the period
+		 * timer counts them (xb_period_timer_fn()): the gap source
+		 * would also count gaps inside our own halts.
+		 */
+		if (xb_steal_is_estimate(cpu) ||
+		    xb_steal_read(cpu, &source, &steal, &clock))
 			return wc;
 		steal -= bc->last_steal;
 		bc->last_steal += steal;
-		/*
-		 * Timer gaps are the period timer's to count (below): the
-		 * steal source would also count gaps inside our own halts.
-		 */
-		if (source == XB_STEAL_GAP)
-			steal = 0;
 		bc->throttled_ns += steal;
 	}
 	if (steal) {

@@ -417,16 +417,17 @@ bool xb_steal_fast(unsigned int cpu, u64 *raw)
 {
 	struct xb_steal_cpu *sc = per_cpu_ptr(&xb_steal_cpus, cpu);
 	struct kvm_steal_time *kvm_area = READ_ONCE(sc->kvm_area);
+	enum xb_steal_source source = READ_ONCE(sc->source);
 
 	if (kvm_area) {
 		*raw = xb_kvm_area_steal(kvm_area);
 		return true;
 	}
-	if (READ_ONCE(sc->source) == XB_STEAL_GAP) {
+	if (source == XB_STEAL_GAP) {
 		*raw = READ_ONCE(sc->gap_ns);
 		return true;
 	}
-	if (READ_ONCE(sc->source) == XB_STEAL_NONE || !xb_kcpustat_is_fed())
+	if (source == XB_STEAL_NONE || !xb_kcpustat_is_fed())
 		return false;
 	*raw = READ_ONCE(kcpustat_cpu(cpu).cpustat[CPUTIME_STEAL]);
 	return true;
