@@ -47,8 +47,8 @@
 #include <unistd.h>
 
 #include "xbproto.h"
+#include "xbtime.h"
 
-#define NSEC_PER_SEC	1000000000LL
 #define NSEC_PER_MSEC	1000000LL
 
 struct opts {
@@ -89,26 +89,6 @@ static void die(const char *what)
 {
 	perror(what);
 	exit(1);
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static void sleep_until(int64_t t)
-{
-	struct timespec ts = {
-		.tv_sec = t / NSEC_PER_SEC,
-		.tv_nsec = t % NSEC_PER_SEC,
-	};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	       EINTR)
-		;
 }
 
 /* utime + stime (clock ticks) of a process, 0 if it is gone. */
@@ -279,13 +259,6 @@ static int do_cmd(const struct opts *o)
 	__atomic_store_n(&rx_done, 1, __ATOMIC_RELEASE);
 	pthread_join(rx, NULL);
 	return cmd_acked ? 0 : 1;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Nearest rank: the smallest sample with at least q of all at or below. */

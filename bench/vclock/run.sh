@@ -137,7 +137,7 @@ rm -rf "$run"
 mkdir -p "$run" "$results"
 
 log "building vcbench"
-cc -std=gnu11 -O2 -Wall -Wextra -Werror -static -I"$top/include/uapi" \
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -static -I"$top/include/uapi" -I"$top/bench" \
 	-o "$run/vcbench" "$top/bench/vclock/vcbench.c" -lm
 
 failed=

@@ -60,13 +60,14 @@
 
 #include <linux/xballoon.h>
 
+#include "xbtime.h"
+
 #define XB_DEV		"/dev/xballoon"
 #define SCHEDSTATS	"/proc/sys/kernel/sched_schedstats"
 #define CREDIT_MAX_US	"/sys/module/xballoon/parameters/credit_max_us"
 #define IO_COMM		"vcb-io"
 #define NSEC_PER_USEC	1000LL
 #define NSEC_PER_MSEC	1000000LL
-#define NSEC_PER_SEC	1000000000LL
 #define PERIOD_NS	NSEC_PER_MSEC
 #define NR_HOGS		2
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -90,26 +91,6 @@ static void die(const char *fmt, ...)
 	fprintf(stderr, "\n");
 	va_end(ap);
 	exit(1);
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static void sleep_until(int64_t t)
-{
-	struct timespec ts = {
-		.tv_sec = t / NSEC_PER_SEC,
-		.tv_nsec = t % NSEC_PER_SEC,
-	};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	       EINTR)
-		;
 }
 
 static void xb_open(void)
@@ -404,13 +385,6 @@ static void periodic(struct shared *sh, unsigned long cap, int64_t first,
 		work(iters);
 		next += (int64_t)(missed + 1) * PERIOD_NS;
 	}
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Nearest-rank percentile of sorted @v, in us. */
