@@ -14,7 +14,7 @@
 #   <id> run case=NAME server=other|fifo:PRIO hog=none|other|batch|idle
 #            balloon=off|static|dynamic tool=xballoond|xbloop
 #            hog_quota=none|QUOTA/PERIOD cap_pm=N xb_period_us=N
-#            trace=0|1
+#            trace=0|1 steps=PM,PM... settle_ref=real|last
 #                            set the case up, report READY, serve until the
 #                            client's STOP, tear down, report RESULT
 #   <id> end                 finish (the VM powers off)
@@ -144,6 +144,8 @@ trace_start() {
 	[ -d "$tr/events/xballoon" ] || return 0
 	echo 0 > "$tr/tracing_on"
 	echo 8192 > "$tr/buffer_size_kb"
+	# udpecho's marks are CLOCK_MONOTONIC: the steps' place in the trace.
+	echo mono > "$tr/trace_clock"
 	: > "$tr/trace"
 	echo 1 > "$tr/events/xballoon/xballoon_period/enable"
 	echo 1 > "$tr/tracing_on"
@@ -164,7 +166,11 @@ schedstat_kv() { # prefix pid
 trace_report() { # id case
 	[ -r "$tr/trace" ] && [ -d "$tr/events/xballoon" ] || return 0
 	echo 0 > "$tr/tracing_on"
-	awk -v id="$1" -v c="$2" '
+	# The steps (udpping --step) as udpecho saw them, and the window's end.
+	marks=$(sed -n 's/^step_t_ns=//p' "$tmp/echo.result" 2> /dev/null)
+	wend=$(sed -n 's/^end_t_ns=//p' "$tmp/echo.result" 2> /dev/null)
+	awk -v id="$1" -v c="$2" -v marks="$marks" -v wend="${wend:-0}" \
+		-v caps="$k_steps" -v ref="$k_settle_ref" -v kvfile="$tmp/steps.kv" '
 	# Percentile p of a[1..n], to 50 us: a histogram, not a sort (n is
 	# a few thousand, and busybox awk in a capped domU is slow).
 	function pct(a, n, p,   i, h, k, want, m, top) {
@@ -188,10 +194,72 @@ trace_report() { # id case
 			thr[n] = v["throttled_ns"] / 1000; cap[n] = v["cap_pm"]
 			tgt[n] = v["target_ns"] / 1000
 			run[n] = len[n] - off[n]; if (run[n] < 0) run[n] = 0
+			est[n] = v["est_pm"]; at[n] = ts; lst[n] = v["learn"]
 		}
 		have = 1; last = ts
 	}
+	# Per step: the periods that ended between its mark and the next (or
+	# the window'"'"'s end), and how many passed before the estimate came
+	# within 10 % of the reference for good (the real cap; on TCG, whose
+	# guest sees its host'"'"'s quota only as late timers, the estimate the
+	# step ended with): 0 if at once, -1 if never. The learner'"'"'s unit
+	# tests use the same 10 %.
+	function steps_report(   nm, m, nc, cp, k, lo, hi, i, r, q, np, nthr, st, ps, ts_, es, rs, ends, line, pe, pst) {
+		nm = split(marks, m, ",")
+		if (nm < 1) return
+		nc = split(caps, cp, ",")
+		for (k = 1; k <= nm; k++) {
+			# The cap of the case was in force before the module loaded:
+			# its step starts with the trace.
+			lo = k > 1 ? m[k] / 1000 : -1
+			hi = k < nm ? m[k + 1] / 1000 : (wend > 0 ? wend / 1000 : 1e18)
+			np = 0; nthr = 0; q = 0; r = -1
+			for (i = 1; i <= n; i++) {
+				if (at[i] <= lo || at[i] > hi) continue
+				np++
+				if (thr[i] > 200) nthr++
+				r = est[i]
+			}
+			if (ref != "last" && k <= nc) r = cp[k]
+			st = (np ? 0 : -1)
+			np = 0
+			for (i = 1; i <= n; i++) {
+				if (at[i] <= lo || at[i] > hi) continue
+				np++
+				if (est[i] - r > r / 10 || r - est[i] > r / 10) st = np
+			}
+			if (st == np && np > 0) st = -1
+			ps = ps (k > 1 ? "," : "") np
+			ts_ = ts_ (k > 1 ? "," : "") nthr
+			es = es (k > 1 ? "," : "") (np ? r : -1)
+			rs = rs (k > 1 ? "," : "") st
+			# Last period of the segment: what the learner ended with.
+			for (i = n; i >= 1; i--) if (at[i] > lo && at[i] <= hi) break
+			ends = ends (k > 1 ? "," : "") (i >= 1 ? est[i] : -1)
+		}
+		# Where the learner went after each step: each change of its
+		# estimate or state, as period:est/state (t: throttled), the
+		# first 40 of them.
+		for (k = 1; k <= nm; k++) {
+			lo = k > 1 ? m[k] / 1000 : -1
+			hi = k < nm ? m[k + 1] / 1000 : (wend > 0 ? wend / 1000 : 1e18)
+			np = 0; q = 0; line = ""; pe = -1; pst = -1
+			for (i = 1; i <= n && q < 40; i++) {
+				if (at[i] <= lo || at[i] > hi) continue
+				np++
+				if (est[i] != pe || lst[i] != pst || thr[i] > 200) {
+					line = line " " np ":" est[i] "/" lst[i] (thr[i] > 200 ? "t" : "")
+					pe = est[i]; pst = lst[i]; q++
+				}
+			}
+			printf "# XB-BENCH-STEPLOG id=%s case=%s step=%d%s\n", id, c, k - 1, line
+		}
+		printf "# XB-BENCH-STEPS id=%s case=%s settle=%s periods=%s throttled=%s ref_pm=%s est_end_pm=%s\n", id, c, rs, ps, ts_, es, ends
+		# ... and into the RESULT line.
+		printf " step_settle=%s step_periods=%s step_throttled=%s step_ref_pm=%s step_est_end_pm=%s", rs, ps, ts_, es, ends > kvfile
+	}
 	END {
+		steps_report()
 		if (n < 4) { printf "# XB-BENCH-TRACE id=%s case=%s periods=%d\n", id, c, n; exit }
 		nt = 0; met = 0; thrsum = 0; over = 0
 		for (i = 1; i <= n; i++) {
@@ -253,6 +321,7 @@ run_case() { # id key=value...
 	shift
 	k_case='?' k_server=other k_hog=none k_balloon=off k_hog_quota=none
 	k_cap_pm=500 k_xb_period_us=10000 k_tool=xbloop k_trace=0
+	k_steps='' k_settle_ref=real
 	parse_kv "$@"
 	c=$k_case
 	rm -f "$tmp"/*
@@ -344,6 +413,7 @@ run_case() { # id key=value...
 	kv=$(tr '\n' ' ' < "$tmp/echo.result" 2> /dev/null)
 	kv="$kv$(xb_stats_kv xbb_ "$tmp/echo.mark")$(xb_stats_kv xba_ "$tmp/echo.end")"
 	[ -n "$bpid" ] && kv="$kv balloon_tool=$k_tool"
+	[ -s "$tmp/steps.kv" ] && kv="$kv$(cat "$tmp/steps.kv")"
 	# "iters=N wall_ns=W cpu_ns=C" of the whole hog run, prefixed.
 	for w in $hog_out; do
 		case $w in

@@ -225,6 +225,10 @@ static void take_snap(struct snap *s, const char *tag)
 	fclose(f);
 }
 
+/* When each step's MARK came (udpping --step), CLOCK_MONOTONIC ns. */
+#define MAX_STEPS 8
+static int64_t step_ns[MAX_STEPS];
+
 static void write_result(const struct snap *a, const struct snap *b,
 			 bool have_mark, bool end_late)
 {
@@ -239,6 +243,17 @@ static void write_result(const struct snap *a, const struct snap *b,
 	if (!f)
 		return;
 	fprintf(f, "have_mark=%d\nend_late=%d\n", have_mark, end_late);
+	/*
+	 * The clock the balloon's trace is read in (trace_clock mono): the
+	 * window's ends and the steps, to place its periods.
+	 */
+	fprintf(f, "mark_t_ns=%lld\nend_t_ns=%lld\n", (long long)a->t_ns,
+		(long long)b->t_ns);
+	for (i = 0; i < MAX_STEPS && step_ns[i]; i++)
+		fprintf(f, "%s%lld", i ? "," : "step_t_ns=",
+			(long long)step_ns[i]);
+	if (i)
+		fprintf(f, "\n");
 	if (have_mark && win > 0) {
 		fprintf(f, "window_guest_s=%.3f\n", win / 1e9);
 		fprintf(f, "server_cpu_pct=%.2f\n",
@@ -388,6 +403,9 @@ static int serve(int fd)
 			take_snap(&end, "end");
 			have_end = true;
 		}
+		if (m->type == XBP_MARK && m->seq < MAX_STEPS &&
+		    !step_ns[m->seq])
+			step_ns[m->seq] = clock_ns(CLOCK_MONOTONIC);
 		if (m->type == XBP_STOP)
 			break;
 	}

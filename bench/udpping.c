@@ -12,7 +12,7 @@
  *
  *   udpping --dst IP [--port 7000] [--rate 1000] [--warmup 3] [--duration 10]
  *           [--timeout 2000] [--size 64] [--samples FILE] [--cgroup DIR]
- *           [--rt PRIO]
+ *           [--rt PRIO] [--step AT:COMMAND]...
  *   udpping --dst IP --port 7001 --cmd TEXT [--cmd-timeout 5]
  *
  * The first form sends --warmup seconds of requests, then --duration
@@ -24,6 +24,16 @@
  * time, so that the numbers of both sides cover the same window. One JSON
  * object goes to stdout, the round-trip time of every answered measured
  * request (microseconds, in send order) to --samples.
+ *
+ * --step AT:COMMAND runs COMMAND (through /bin/sh) AT seconds after the
+ * start of the measured window (negative: in the warm-up; at or before
+ * -warmup: before the first request), e.g. the command that changes the
+ * VM's cap. Once it has returned, a MARK datagram numbered after the step
+ * tells the server when (it notes its own clock), and the JSON gets, per
+ * step, from its start to the next one's (or to the window's end): the
+ * requests sent, those lost, the largest round trip and the largest gap
+ * between two replies (or from the step to the first): the worst stall the
+ * step caused.
  *
  * The second form sends one control command to the guest script's
  * `udpecho --once` and waits for its echo; exit status 0 once echoed.
@@ -50,6 +60,7 @@
 #include "xbtime.h"
 
 #define NSEC_PER_MSEC	1000000LL
+#define XB_MAX_STEPS	8
 
 struct opts {
 	const char *dst;
@@ -64,6 +75,15 @@ struct opts {
 	int rt_prio;
 	const char *cmd;
 	int cmd_timeout_s;
+	int nsteps;
+	double step_at[XB_MAX_STEPS];
+	const char *step_cmd[XB_MAX_STEPS];
+};
+
+/* When a step ran (ns, CLOCK_MONOTONIC) and how it went. */
+struct step_run {
+	int64_t start, done;
+	int rc;
 };
 
 /* What the host looked like at one end of the measured window. */
@@ -79,8 +99,10 @@ struct host_snap {
 
 static int sock = -1;
 static int64_t first_meas;	/* sequence number of the first measured */
-static int64_t nmeas;
-static int64_t *rtt;		/* per measured request, -1: no reply yet */
+static int64_t nmeas, ntotal;
+static int64_t *rtt_all;	/* per request, -1: no reply yet */
+static int64_t *rx_all;		/* per request: when its reply came */
+static int64_t *rtt;		/* the measured ones: rtt_all + first_meas */
 static int64_t received;	/* written by the receiver only */
 static int rx_done, end_acked, stop_acked, cmd_acked;
 static uint64_t cmd_seq;
@@ -173,11 +195,13 @@ static void *rx_main(void *arg)
 			continue;
 		switch (m->type) {
 		case XBP_DATA:
-			i = (int64_t)m->seq - first_meas;
-			if (i < 0 || i >= nmeas || rtt[i] >= 0)
+			i = (int64_t)m->seq;
+			if (i < 0 || i >= ntotal || rtt_all[i] >= 0)
 				break;
-			rtt[i] = t - (int64_t)m->t_ns;
-			__atomic_add_fetch(&received, 1, __ATOMIC_RELEASE);
+			rx_all[i] = t;
+			rtt_all[i] = t - (int64_t)m->t_ns;
+			if (i >= first_meas)
+				__atomic_add_fetch(&received, 1, __ATOMIC_RELEASE);
 			break;
 		case XBP_END:
 			__atomic_store_n(&end_acked, 1, __ATOMIC_RELEASE);
@@ -275,12 +299,100 @@ static double pct_us(const int64_t *sorted, int64_t n, double q)
 	return sorted[k] / 1000.0;
 }
 
+static struct step_run steps_run[XB_MAX_STEPS];
+
+static void run_step(const struct opts *o, int k)
+{
+	char buf[XBP_MAX_SIZE] = { 0 };
+
+	steps_run[k].start = now_ns();
+	steps_run[k].rc = system(o->step_cmd[k]);
+	steps_run[k].done = now_ns();
+	/* Twice: the server takes the first of each number. */
+	send_msg(buf, o->size, XBP_MARK, XBP_WARMUP, k);
+	send_msg(buf, o->size, XBP_MARK, XBP_WARMUP, k);
+}
+
+struct step_ctx {
+	const struct opts *o;
+	int64_t win0;		/* start of the measured window */
+	int first;		/* the first step not run before the load */
+};
+
+/* The steps inside the run, each at its time, beside the sender. */
+static void *step_main(void *arg)
+{
+	struct step_ctx *c = arg;
+	int k;
+
+	for (k = c->first; k < c->o->nsteps; k++) {
+		if (c->o->step_at[k] >= c->o->duration)
+			break;
+		sleep_until(c->win0 + (int64_t)(c->o->step_at[k] * NSEC_PER_SEC));
+		run_step(c->o, k);
+	}
+	return NULL;
+}
+
+/*
+ * Per step, from its start to the next step's (or the window's end): the
+ * requests sent, the lost ones, the largest round trip, and the largest
+ * wait for a reply: between two replies, or from the step to the first.
+ */
+static void print_steps(const struct opts *o, int64_t t0, int64_t interval,
+			int64_t win0, int64_t timeout)
+{
+	int64_t a, b, i, n, lost, max_rtt, max_gap, last, t_end, s0;
+	int k;
+
+	printf(", \"steps\": [");
+	t_end = win0 + nmeas * interval;
+	for (k = 0; k < o->nsteps; k++) {
+		if (!steps_run[k].start)
+			break;
+		s0 = steps_run[k].start;
+		b = k + 1 < o->nsteps && steps_run[k + 1].start ?
+		    steps_run[k + 1].start : t_end;
+		/* Requests sent in [s0, b): seq from a to i - 1. */
+		a = s0 > t0 ? (s0 - t0 + interval - 1) / interval : 0;
+		n = 0;
+		lost = 0;
+		max_rtt = 0;
+		max_gap = 0;
+		last = s0;
+		for (i = a; i < ntotal && t0 + i * interval < b; i++) {
+			n++;
+			if (rtt_all[i] < 0 || rtt_all[i] > timeout) {
+				lost++;
+				continue;
+			}
+			if (rtt_all[i] > max_rtt)
+				max_rtt = rtt_all[i];
+			/* Replies come in order but for the odd overtaking. */
+			if (rx_all[i] > last) {
+				if (rx_all[i] - last > max_gap)
+					max_gap = rx_all[i] - last;
+				last = rx_all[i];
+			}
+		}
+		printf("%s{\"at_s\": %.3f, \"start_s\": %.3f, \"cmd_ms\": %.1f, \"rc\": %d, ",
+		       k ? ", " : "", o->step_at[k], (s0 - win0) / 1e9,
+		       (steps_run[k].done - s0) / 1e6, steps_run[k].rc);
+		printf("\"requests\": %lld, \"lost\": %lld, \"max_rtt_us\": %.1f, \"max_gap_us\": %.1f}",
+		       (long long)n, (long long)lost, max_rtt / 1000.0,
+		       max_gap / 1000.0);
+	}
+	printf("]");
+}
+
 static int do_ping(const struct opts *o)
 {
 	int64_t interval = (int64_t)(NSEC_PER_SEC / o->rate);
 	int64_t nwarm = (int64_t)(o->warmup * o->rate);
 	int64_t timeout = o->timeout_ms * NSEC_PER_MSEC;
 	int64_t i, t, t0, lag, max_lag = 0, late = 0, got, n, last_send;
+	struct step_ctx sc = { .o = o };
+	pthread_t stepper;
 	struct host_snap s0, s1;
 	char buf[XBP_MAX_SIZE] = { 0 };
 	int64_t *sorted;
@@ -290,17 +402,27 @@ static int do_ping(const struct opts *o)
 
 	nmeas = (int64_t)(o->duration * o->rate);
 	first_meas = nwarm;
-	rtt = malloc(nmeas * sizeof(*rtt));
+	ntotal = nwarm + nmeas;
+	rtt_all = malloc(ntotal * sizeof(*rtt_all));
+	rx_all = calloc(ntotal, sizeof(*rx_all));
 	sorted = malloc(nmeas * sizeof(*sorted));
-	if (!rtt || !sorted)
+	if (!rtt_all || !rx_all || !sorted)
 		die("malloc");
-	for (i = 0; i < nmeas; i++)
-		rtt[i] = -1;
+	for (i = 0; i < ntotal; i++)
+		rtt_all[i] = -1;
+	rtt = rtt_all + nwarm;
 	open_socket(o);
 	if (pthread_create(&rx, NULL, rx_main, NULL))
 		die("pthread_create");
 
+	/* Steps before the load (the cap the run starts with). */
+	while (sc.first < o->nsteps && o->step_at[sc.first] <= -o->warmup)
+		run_step(o, sc.first++);
 	t0 = now_ns() + 20 * NSEC_PER_MSEC;
+	sc.win0 = t0 + nwarm * interval;
+	if (sc.first < o->nsteps &&
+	    pthread_create(&stepper, NULL, step_main, &sc))
+		die("pthread_create");
 	for (i = 0; i < nwarm + nmeas; i++) {
 		t = t0 + i * interval;
 		if (i == nwarm)
@@ -336,6 +458,8 @@ static int do_ping(const struct opts *o)
 	}
 	__atomic_store_n(&rx_done, 1, __ATOMIC_RELEASE);
 	pthread_join(rx, NULL);
+	if (sc.first < o->nsteps)
+		pthread_join(stepper, NULL);
 
 	f = o->samples ? fopen(o->samples, "w") : NULL;
 	if (o->samples && !f)
@@ -383,6 +507,8 @@ static int do_ping(const struct opts *o)
 		       100.0 * (s1.vm_ticks - s0.vm_ticks) * tick_ns /
 		       (s1.t_ns - s0.t_ns));
 	}
+	if (o->nsteps)
+		print_steps(o, t0, interval, sc.win0, timeout);
 	/* Everything else the host ran meanwhile, in CPUs: the disturbance. */
 	printf(", \"host_busy_cpus\": %.2f, \"host_other_cpus\": %.2f}\n",
 	       (s1.busy_ticks - s0.busy_ticks) * tick_ns / (s1.t_ns - s0.t_ns),
@@ -397,6 +523,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: udpping --dst IP [--port N] [--rate R] [--warmup S] [--duration S]\n"
 		"               [--timeout MS] [--size B] [--samples FILE] [--cgroup DIR] [--rt PRIO]\n"
+		"               [--step AT:COMMAND]...\n"
 		"       udpping --dst IP --port N --cmd TEXT [--cmd-timeout S]\n");
 	exit(64);
 }
@@ -416,12 +543,14 @@ int main(int argc, char **argv)
 		{ "rt", required_argument, NULL, 'R' },
 		{ "cmd", required_argument, NULL, 'C' },
 		{ "cmd-timeout", required_argument, NULL, 'T' },
+		{ "step", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = {
 		.port = 7000, .rate = 1000, .warmup = 3, .duration = 10,
 		.timeout_ms = 2000, .size = 64, .cmd_timeout_s = 5,
 	};
+	char *colon;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -461,6 +590,17 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			o.cmd_timeout_s = atoi(optarg);
+			break;
+		case 'P':
+			colon = strchr(optarg, ':');
+			if (!colon || o.nsteps == XB_MAX_STEPS)
+				usage();
+			o.step_at[o.nsteps] = atof(optarg);
+			o.step_cmd[o.nsteps++] = colon + 1;
+			/* In time order: the stepper runs them one after another. */
+			if (o.nsteps > 1 &&
+			    o.step_at[o.nsteps - 1] < o.step_at[o.nsteps - 2])
+				usage();
 			break;
 		default:
 			usage();

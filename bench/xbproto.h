@@ -21,6 +21,7 @@ enum xbp_type {
 	XBP_END = 2,	/* the measured window is over: snapshot, echo */
 	XBP_STOP = 3,	/* echo and exit */
 	XBP_CMD = 4,	/* control: text for the guest script (udpecho --once) */
+	XBP_MARK = 5,	/* step seq done (udpping --step): note the time, echo */
 };
 
 enum xbp_phase {

@@ -6,11 +6,17 @@
 # beside the domU, which runs bench/guest.sh. It does what bench/run.sh
 # does on the host for the capped-QEMU platform: send each command to the
 # guest over the netfront/netback link, follow the guest's reports in the
-# console log that xenconsoled writes, set the domU's credit cap for the
+# console log that xenconsoled writes, set the domU's cap for the
 # measurement only and run udpping for the load.
 #
-# Input: ./bench-xen.conf (RATE WARMUP DURATION TIMEOUT_MS CAP_PCT)
-# and ./bench-xen.cases, one case a line: "<tag> <run arguments...>".
+# Input: ./bench-xen.conf (RATE WARMUP DURATION TIMEOUT_MS CAP_PCT, SCHED:
+# the scheduler Xen runs, credit or credit2, whose xl sched-* command sets
+# the cap; CREDIT_LOG)
+# and ./bench-xen.cases, one case a line: "<tag> <cap> <steps> <run
+# arguments...>": the domU's cap in %, and "-" (the cap is set
+# before the load) or "AT:PCT,...": udpping sets each cap AT seconds into
+# the measured window (the first before the load, AT = -warm-up) and tells
+# the guest when (bench/udpping.c, --step).
 # Output, on stdout (the harness puts it in dom0-hook.log), one block per
 # case attempt:
 #   XB-XEN-CASE tag=<tag> attempt=<n>
@@ -31,6 +37,8 @@ cd "${XB_PAYLOAD:-/xb}" || exit 1
 # shellcheck source=/dev/null # written by bench/run.sh
 . ./bench-xen.conf
 CREDIT_LOG=${CREDIT_LOG:-0}
+# xl sched-credit or xl sched-credit2: both take -d DOMAIN -c CAP (%).
+SCHED=${SCHED:-credit}
 domu=xbdomu
 domid=${XB_DOMID:-1}
 log=/var/log/xen/console/guest-$domu.log
@@ -75,13 +83,15 @@ send_cmd() {
 # flag, bit 0 of flags) from Xen's console ring, as
 #   XB-XEN-CREDIT t=<dom0 uptime> <the domU's lines, ';'-separated>
 # A vCPU missing from "active units" is off credit1's active list: it
-# burns credit when it runs but earns none.
+# burns credit when it runs but earns none. Under credit2 the domU's
+# lines come from its "Domain info" section (credit, budget) instead.
 credit_log() {
 	xl dmesg -c > /dev/null 2>&1
 	while :; do
 		xl debug-keys r > /dev/null 2>&1
 		l=$(xl dmesg -c 2> /dev/null | awk -v u="[$domid." '
 			/active units:/ { sec = "active" }
+			/Domain info:/ { sec = "domain" }
 			/CPU\[/ { sec = "cpu" }
 			sec && index($0, u) {
 				sub(/^\([^)]*\) */, "")
@@ -93,7 +103,7 @@ credit_log() {
 }
 
 cap() { # percent, 0: uncapped
-	xl sched-credit -d "$domu" -c "$1" > /dev/null
+	xl "sched-$SCHED" -d "$domu" -c "$1" > /dev/null
 }
 
 domcpu() { # the domU's CPU time in seconds, as xl list reports it
@@ -120,11 +130,15 @@ fail() {
 wait_line 'XB-BENCH-UP ' 300 > /dev/null || fail "the guest never came up"
 calib || fail "calibration"
 
-while read -r tag args; do
+while read -r tag cappct steps args; do
 	[ -n "$tag" ] || continue
 	# Guest time follows the instruction count (-icount): nothing else on
 	# the host disturbs it, one attempt is enough.
 	attempt=1
+	# The cap rows: the cap in force before the module loads, as on a
+	# real host (set up uncapped, the learner rightly takes the vCPU for
+	# uncapped, and even a right hint for wrong, then sees a step).
+	[ "$steps" = - ] || cap "$cappct"
 	# shellcheck disable=SC2086 # the case's arguments, one word each
 	send_cmd run $args || fail "run $tag"
 	ready=$(wait_line "XB-BENCH-READY id=$id " 120) || fail "no READY for $tag"
@@ -135,7 +149,14 @@ while read -r tag args; do
 		continue
 		;;
 	esac
-	cap "$CAP_PCT"
+	set --
+	if [ "$steps" = - ]; then
+		cap "$cappct"
+	else
+		for s in $(echo "$steps" | tr ',' ' '); do
+			set -- "$@" --step "${s%%:*}:xl sched-$SCHED -d $domu -c ${s#*:} > /dev/null"
+		done
+	fi
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	c0=$(domcpu)
 	lpid=
@@ -145,7 +166,7 @@ while read -r tag args; do
 	fi
 	u=$(./bin/udpping --dst "$guest" --port "$port" --rate "$RATE" \
 		--warmup "$WARMUP" --duration "$DURATION" \
-		--timeout "$TIMEOUT_MS" --samples /tmp/samples --rt 20)
+		--timeout "$TIMEOUT_MS" --samples /tmp/samples --rt 20 "$@")
 	[ -z "$lpid" ] || kill "$lpid" 2> /dev/null
 	c1=$(domcpu)
 	t1=$(cut -d' ' -f1 /proc/uptime)

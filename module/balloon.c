@@ -48,6 +48,8 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/sysfs.h>
+#include <linux/tick.h>
 #include <linux/wait.h>
 
 #include "xballoon.h"
@@ -99,6 +101,9 @@
  * @use_runstate: off-CPU time comes from Xen's runstate
  * @last_off: runstate at the previous sample
  * @last_steal: steal total at the previous sample
+ * @last_idle: the CPU's idle time (tick accounting) at the period start
+ * @injected_ns: of the idle time since, what the balloon kernel thread
+ *	injected (counted as its halts already)
  * @throttled_ns: throttling seen in the current period
  * @reserving: the balloon held this CPU in NWC this period
  * @mode: enum xb_balloon_mode
@@ -108,6 +113,12 @@
  *	call, NULL if none; set and taken under xb_attach_mutex
  * @kt_wq: that call sleeps here until a signal or a detach (not woken at
  *	every period: the caller's address space stays off the CPU)
+ * @online: the CPU is online as far as the balloon is concerned: set by
+ *	its online callback, cleared by its offline callback, under
+ *	xb_attach_mutex; nothing attaches to a CPU on its way down
+ * @in_call: the holder is inside XB_IOC_BALLOON on this CPU
+ * @calls: calls of the holder since the last period start
+ * @futile: calls in a row that neither halted, slept nor gave way
  */
 struct xb_balloon_cpu {
 	raw_spinlock_t lock;
@@ -120,11 +131,15 @@ struct xb_balloon_cpu {
 	unsigned int cfg_gen;
 	struct file *owner;
 	pid_t owner_pid;
-	bool dynamic;
+	/*
+	 * u8, not bool: read locklessly with READ_ONCE() from probes, and
+	 * GCC 12 instruments a volatile _Bool load as a plain one (KCSAN).
+	 */
+	u8 dynamic;
 	pid_t io_pid;
 	pid_t ksoftirqd_pid;
 	pid_t way_pid;
-	bool way_done;
+	u8 way_done;		/* u8 for the same reason as @dynamic */
 	wait_queue_head_t way_wq;
 	struct irq_work way_work;
 	struct task_struct *kthread;
@@ -134,21 +149,33 @@ struct xb_balloon_cpu {
 	bool use_runstate;
 	struct xb_offcpu last_off;
 	u64 last_steal;
+	u64 last_idle;
+	u64 injected_ns;
 	u64 throttled_ns;
 	bool reserving;
 	enum xb_balloon_mode mode;
 	u64 mode_since;
 	struct xb_cpu_stats stats;
+	bool online;
+	bool in_call;
+	unsigned int calls;
+	unsigned int futile;
 };
 
 static DEFINE_PER_CPU(struct xb_balloon_cpu, xb_balloon_cpus);
 static DEFINE_MUTEX(xb_attach_mutex);
 static enum cpuhp_state xb_balloon_hp_state;
 
-/* The configuration every CPU picks up at its next period. */
-static DEFINE_SPINLOCK(xb_cfg_lock);
+/*
+ * The configuration every CPU picks up at its next period. The period
+ * timer reads it in hard interrupt context, under the raw bc->lock: a raw
+ * lock, taken with interrupts off everywhere, or a writer interrupted by
+ * the timer on its own CPU would spin on itself for good.
+ */
+static DEFINE_RAW_SPINLOCK(xb_cfg_lock);
 static unsigned int xb_period_us = XB_PERIOD_US_DEFAULT;
 static unsigned int xb_cap_pm = XB_CAP_PM_DEFAULT;
+static bool xb_cap_learn = true;
 static unsigned int xb_cfg_gen = 1;
 
 static int xb_cfg_check(unsigned int period_us, unsigned int cap_pm)
@@ -161,22 +188,69 @@ static int xb_cfg_check(unsigned int period_us, unsigned int cap_pm)
 	return 0;
 }
 
+/*
+ * One consistent snapshot of the configuration. Every reader takes it
+ * here, under the lock its writers hold: a lockless READ_ONCE() of the
+ * bool would not even be a marked access for KCSAN (GCC with UBSAN_BOOL
+ * instruments a volatile _Bool load as a plain one).
+ */
 static void xb_cfg_read(unsigned int *period_us, unsigned int *cap_pm,
-			unsigned int *gen)
+			bool *learn, unsigned int *gen)
 {
-	spin_lock(&xb_cfg_lock);
+	unsigned long irqflags;
+
+	raw_spin_lock_irqsave(&xb_cfg_lock, irqflags);
 	*period_us = xb_period_us;
 	*cap_pm = xb_cap_pm;
+	*learn = xb_cap_learn;
 	*gen = xb_cfg_gen;
-	spin_unlock(&xb_cfg_lock);
+	raw_spin_unlock_irqrestore(&xb_cfg_lock, irqflags);
 }
+
+/* The sysfs side of period_us, cap_pm and cap_learn: the same snapshot. */
+static int xb_param_get_cfg(char *buf, const struct kernel_param *kp)
+{
+	unsigned int period_us, cap_pm, gen;
+	bool learn;
+
+	xb_cfg_read(&period_us, &cap_pm, &learn, &gen);
+	if (kp->arg == &xb_cap_learn)
+		return sysfs_emit(buf, "%c\n", learn ? 'Y' : 'N');
+	return sysfs_emit(buf, "%u\n",
+			  kp->arg == &xb_period_us ? period_us : cap_pm);
+}
+
+/* cap_learn: a change applies at each CPU's next period, like the others. */
+static int xb_param_set_learn(const char *val, const struct kernel_param *kp)
+{
+	unsigned long irqflags;
+	bool v;
+
+	if (xb_param_strict_bool(val, &v))
+		return -EINVAL;
+	raw_spin_lock_irqsave(&xb_cfg_lock, irqflags);
+	xb_cap_learn = v;
+	xb_cfg_gen++;
+	raw_spin_unlock_irqrestore(&xb_cfg_lock, irqflags);
+	return 0;
+}
+
+static const struct kernel_param_ops xb_param_learn_ops = {
+	.set = xb_param_set_learn,
+	.get = xb_param_get_cfg,
+};
+
+module_param_cb(cap_learn, &xb_param_learn_ops, &xb_cap_learn, 0644);
+MODULE_PARM_DESC(cap_learn,
+		 "correct the cap from throttling (a configured cap is a hint); N uses it as told [DEFAULT: Y]");
 
 static int xb_cfg_write(const unsigned int *period_us,
 			const unsigned int *cap_pm)
 {
+	unsigned long irqflags;
 	int ret;
 
-	spin_lock(&xb_cfg_lock);
+	raw_spin_lock_irqsave(&xb_cfg_lock, irqflags);
 	ret = xb_cfg_check(period_us ? *period_us : xb_period_us,
 			   cap_pm ? *cap_pm : xb_cap_pm);
 	if (!ret) {
@@ -186,7 +260,7 @@ static int xb_cfg_write(const unsigned int *period_us,
 			xb_cap_pm = *cap_pm;
 		xb_cfg_gen++;
 	}
-	spin_unlock(&xb_cfg_lock);
+	raw_spin_unlock_irqrestore(&xb_cfg_lock, irqflags);
 	return ret;
 }
 
@@ -210,12 +284,12 @@ static int xb_param_set_cap(const char *val, const struct kernel_param *kp)
 
 static const struct kernel_param_ops xb_param_period_ops = {
 	.set = xb_param_set_period,
-	.get = param_get_uint,
+	.get = xb_param_get_cfg,
 };
 
 static const struct kernel_param_ops xb_param_cap_ops = {
 	.set = xb_param_set_cap,
-	.get = param_get_uint,
+	.get = xb_param_get_cfg,
 };
 
 module_param_cb(period_us, &xb_param_period_ops, &xb_period_us, 0644);
@@ -243,11 +317,24 @@ static void xb_set_mode(struct xb_balloon_cpu *bc, unsigned int cpu,
 	bc->mode = mode;
 }
 
+/* Idle time of @cpu by the tick's own accounting (ns), or 0 without NOHZ. */
+static u64 xb_cpu_idle_ns(unsigned int cpu)
+{
+	u64 idle = get_cpu_idle_time_us(cpu, NULL);
+	u64 iowait = get_cpu_iowait_time_us(cpu, NULL);
+
+	if (idle == (u64)-1 || iowait == (u64)-1)
+		return 0;
+	return (idle + iowait) * NSEC_PER_USEC;
+}
+
 static void xb_sample_start(struct xb_balloon_cpu *bc, unsigned int cpu)
 {
 	enum xb_steal_source source;
 	u64 clock;
 
+	bc->last_idle = xb_cpu_idle_ns(cpu);
+	bc->injected_ns = 0;
 	bc->use_runstate = xb_steal_runstate(cpu, &bc->last_off);
 	if (!bc->use_runstate &&
 	    xb_steal_read(cpu, &source, &bc->last_steal, &clock))
@@ -301,13 +388,17 @@ static bool xb_sample(struct xb_balloon_cpu *bc, unsigned int cpu, u64 halt_ns)
 static void xb_swc_refresh(struct xb_balloon_cpu *bc, u64 now)
 {
 	unsigned int period_us, cap_pm, gen;
+	bool learn;
 
-	xb_cfg_read(&period_us, &cap_pm, &gen);
+	xb_cfg_read(&period_us, &cap_pm, &learn, &gen);
 	if (gen == bc->cfg_gen)
 		return;
 	bc->cfg_gen = gen;
 	xb_swc_init(&bc->swc, (u64)period_us * NSEC_PER_USEC, cap_pm, now,
 		    true);
+	/* Nothing to learn from: the hint, if any, is used as told. */
+	if (xb_steal_source_of(bc->cpu) == XB_STEAL_NONE || !learn)
+		xb_swc_cannot_learn(&bc->swc);
 }
 
 static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
@@ -318,7 +409,10 @@ static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
 	u64 now = ktime_get_ns();
 	s64 late = now - ktime_to_ns(hrtimer_get_expires(timer));
 	enum hrtimer_restart restart = HRTIMER_NORESTART;
+	u64 idle;
 
+	/* Pinned, and cancelled before its CPU goes: never elsewhere. */
+	WARN_ON_ONCE(smp_processor_id() != cpu);
 	raw_spin_lock(&bc->lock);
 	xb_sample(bc, cpu, 0);
 	/*
@@ -334,13 +428,28 @@ static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
 		}
 	}
 
+	/*
+	 * Idle time the balloon did not hold (the idle task's halts): the
+	 * learner must not take it for run time. Xen's runstate has it
+	 * already (blocked).
+	 */
+	idle = xb_cpu_idle_ns(cpu);
+	if (!bc->use_runstate && idle > bc->last_idle + bc->injected_ns)
+		xb_swc_add_idle(&bc->swc,
+				idle - bc->last_idle - bc->injected_ns);
+	bc->last_idle = idle;
+	bc->injected_ns = 0;
+
 	if (bc->owner) {
 		bc->stats.periods++;
 		if (bc->swc.target_off_ns && bc->swc.wc)
 			bc->stats.periods_reserved++;
 	}
 	trace_xballoon_period(cpu, bc->swc.eff_cap_pm, bc->swc.off_ns,
-			      bc->swc.target_off_ns, bc->throttled_ns);
+			      bc->swc.target_off_ns, bc->throttled_ns,
+			      now - bc->swc.period_start, bc->swc.halt_ns,
+			      bc->swc.steal_ns, bc->swc.learn.est_pm,
+			      bc->swc.learn.state);
 	xb_swc_period_end(&bc->swc, now, bc->reserving, bc->throttled_ns);
 	if (bc->owner && bc->swc.throttled)
 		bc->stats.periods_throttled++;
@@ -349,12 +458,20 @@ static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
 	bc->reserving = false;
 	bc->period_seq++;
 
-	if (bc->owner) {
+	if (bc->owner && !bc->in_call && !bc->calls) {
+		/*
+		 * No call in a whole period: the holder is stopped (SIGSTOP),
+		 * or kept off the CPU by work above it. Nothing is held, so
+		 * say so and stop the timer; its next call starts afresh.
+		 */
+		xb_set_mode(bc, cpu, XB_MODE_ABSENT, now);
+	} else if (bc->owner) {
 		xb_set_mode(bc, cpu, bc->swc.wc ? XB_MODE_WC : XB_MODE_NWC,
 			    now);
 		hrtimer_forward_now(timer, ns_to_ktime(bc->swc.len_ns));
 		restart = HRTIMER_RESTART;
 	}
+	bc->calls = 0;
 	raw_spin_unlock(&bc->lock);
 
 	wake_up_all(&bc->wq);
@@ -411,6 +528,14 @@ static int xb_attach(struct file *file, unsigned int cpu, bool dynamic)
 		ret = -EBUSY;
 		goto out;
 	}
+	/*
+	 * The offline callback has run: a timer started now would be moved
+	 * to another CPU with the dead CPU's timers, and run there.
+	 */
+	if (!bc->online) {
+		ret = -EINVAL;
+		goto out;
+	}
 	if (!bc->ksoftirqd_pid)
 		bc->ksoftirqd_pid = xb_find_ksoftirqd(cpu);
 
@@ -428,6 +553,8 @@ static int xb_attach(struct file *file, unsigned int cpu, bool dynamic)
 	bc->throttled_ns = 0;
 	bc->reserving = false;
 	bc->io_pid = 0;
+	bc->calls = 0;
+	bc->futile = 0;
 	bc->owner_pid = current->pid;
 	WRITE_ONCE(bc->dynamic, dynamic);
 	WRITE_ONCE(bc->owner, file);
@@ -465,6 +592,7 @@ static void xb_detach(struct xb_balloon_cpu *bc, unsigned int cpu)
  */
 void xb_balloon_release(struct file *file)
 {
+	bool dynamic = false;
 	unsigned int cpu;
 
 	mutex_lock(&xb_attach_mutex);
@@ -473,17 +601,36 @@ void xb_balloon_release(struct file *file)
 
 		if (READ_ONCE(bc->owner) == file)
 			xb_detach(bc, cpu);
+		else if (READ_ONCE(bc->owner) && READ_ONCE(bc->dynamic))
+			dynamic = true;
 	}
 	mutex_unlock(&xb_attach_mutex);
+	/* The last dynamic balloon: its halts need the runtime hook no more. */
+	if (!dynamic)
+		xb_vclock_balloon_done();
 }
+
+/*
+ * Halt time of this CPU's dynamic balloon not yet taken off its charge:
+ * added by the interrupt-entry probe, taken by vclock.c's runtime probe
+ * when update_curr() charges the balloon, both on this CPU with
+ * interrupts off. Scheduler state is written only there, under the
+ * runqueue lock; a remote update_curr() could race a write from here.
+ */
+static DEFINE_PER_CPU(u64, xb_halt_owed);
+/*
+ * What other CPUs charged this CPU's balloon since its last charge here
+ * (reading its run time, a remote wake-up's enqueue), often in the middle
+ * of a halt: under this CPU's runqueue lock, like the charge here.
+ */
+static DEFINE_PER_CPU(u64, xb_halt_remote);
 
 /**
  * xb_balloon_irq_entry() - an interrupt entered on this CPU
  *
  * If the balloon was halting, this is the end of its off-CPU time. A CFS
- * balloon (dynamic mode) is not charged for it: its exec_start moves past
- * the halt before the tick's update_curr() runs in this same interrupt, so
- * it keeps its claim on the CPU, as the slides' dynamic priority needs.
+ * balloon (dynamic mode) is not charged for it (xb_balloon_halt_owed()),
+ * so it keeps its claim on the CPU, as the slides' dynamic priority needs.
  *
  * Context: hard interrupt, from a tracepoint; must be cheap.
  */
@@ -498,7 +645,43 @@ void xb_balloon_irq_entry(void)
 	now = local_clock();
 	WRITE_ONCE(bc->wake_at, now);
 	if (READ_ONCE(bc->dynamic))
-		current->se.exec_start += now - start;
+		__this_cpu_add(xb_halt_owed, now - start);
+}
+
+/**
+ * xb_balloon_halt_owed() - halts to take off a charge update_curr() made
+ * @tsk: the task just charged
+ * @runtime: what it was charged
+ *
+ * Return: if @tsk is a CPU's dynamic balloon charged on that CPU, its halt
+ * time since its previous charge there, up to what it was charged since
+ * (here and by other CPUs); else 0. A charge by another CPU, often in
+ * the middle of a halt, only counts for the next one on the balloon's CPU,
+ * the one that knows how long the halt was.
+ *
+ * Context: sched_stat_runtime, @tsk's runqueue locked, interrupts off.
+ */
+u64 xb_balloon_halt_owed(struct task_struct *tsk, u64 runtime)
+{
+	unsigned int cpu = task_cpu(tsk);
+	struct xb_balloon_cpu *bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
+	u64 owed, charged;
+
+	if (cpu != smp_processor_id()) {
+		if (tsk->pid == READ_ONCE(bc->owner_pid))
+			*per_cpu_ptr(&xb_halt_remote, cpu) += runtime;
+		return 0;
+	}
+	owed = __this_cpu_read(xb_halt_owed);
+	if (!owed)
+		return 0;
+	/* Whoever is charged first after a halt: the balloon, or nobody. */
+	__this_cpu_write(xb_halt_owed, 0);
+	charged = runtime + __this_cpu_read(xb_halt_remote);
+	__this_cpu_write(xb_halt_remote, 0);
+	if (tsk->pid != READ_ONCE(bc->owner_pid))
+		return 0;
+	return min(owed, charged);
 }
 
 /**
@@ -606,7 +789,17 @@ static bool xb_give_way(struct xb_balloon_cpu *bc)
 	preempt_disable();
 	pending = local_softirq_pending();
 	preempt_enable();
-	return pending && xb_give_way_to(bc, READ_ONCE(bc->ksoftirqd_pid));
+	if (!pending || xb_give_way_to(bc, READ_ONCE(bc->ksoftirqd_pid)))
+		return pending;
+	/*
+	 * Pending, and no ksoftirqd to run them (parked while the CPU goes
+	 * down, or not woken): run them here, as local_bh_enable() does.
+	 * Refusing to halt until an interrupt exit runs them would make a
+	 * FIFO balloon spin, for good if the tick is stopped.
+	 */
+	local_bh_disable();
+	local_bh_enable();
+	return false;
 }
 
 /* A balloon kernel thread (XB_BALLOON_KTHREAD) is asked to stop. */
@@ -632,13 +825,29 @@ static bool xb_may_halt_again(struct xb_balloon_cpu *bc)
 	return !pending;
 }
 
-/* One halt of the vCPU, bounded by the period's remaining reserve. */
-static bool xb_halt(struct xb_balloon_cpu *bc, u64 needed_ns, u64 *held_ns)
+/*
+ * One halt of the vCPU, bounded by the period's remaining reserve.
+ * Return: 1 if the vCPU halted, 0 if work came first, -EINVAL if the
+ * caller is no longer on @bc's CPU (its affinity changed, or preemption
+ * moved it between two halts): it must not halt another vCPU while
+ * writing this one's state.
+ */
+static int xb_halt(struct xb_balloon_cpu *bc, u64 needed_ns, u64 *held_ns)
 {
 	u64 start = 0, end;
 	bool halted;
 
-	preempt_disable();
+	/*
+	 * Migration, not preemption, is off: the halt itself runs with
+	 * preemption on, so the tick that ends it can report an RCU
+	 * quiescent state (PREEMPT_RCU) and a task woken above us runs
+	 * at once.
+	 */
+	migrate_disable();
+	if (smp_processor_id() != bc->cpu) {
+		migrate_enable();
+		return -EINVAL;
+	}
 	hrtimer_start(&bc->budget_timer, ns_to_ktime(needed_ns),
 		      HRTIMER_MODE_REL_PINNED_HARD);
 	WRITE_ONCE(bc->wake_at, 0);
@@ -650,8 +859,70 @@ static bool xb_halt(struct xb_balloon_cpu *bc, u64 needed_ns, u64 *held_ns)
 	}
 	WRITE_ONCE(bc->halt_start, 0);
 	hrtimer_try_to_cancel(&bc->budget_timer);
-	preempt_enable();
+	migrate_enable();
 	return halted;
+}
+
+/*
+ * Calls in a row that neither halted, slept nor gave way before the
+ * balloon sleeps a tick. Each is a few microseconds; a SCHED_FIFO balloon
+ * that spun on them would keep every CFS task, ksoftirqd included, off the
+ * CPU (the kernel's RT throttling is the last line, at 95 %).
+ */
+#define XB_FUTILE_MAX	256
+
+/* How long a balloon thread moved off its CPU sleeps before it looks again. */
+#define XB_KTHREAD_OFF_CPU_MS	10
+
+/* A call that held nothing: never let a run of them become a spin. */
+static void xb_hold_futile(struct xb_balloon_cpu *bc)
+{
+	if (++bc->futile < XB_FUTILE_MAX)
+		return;
+	bc->futile = 0;
+	schedule_timeout_interruptible(1);
+}
+
+/*
+ * The holder is in a call: it holds again. If it was absent (no call in a
+ * whole period, see xb_period_timer_fn()), a new period starts now, with
+ * the off-CPU baselines taken afresh: its absence was not reserve.
+ * Return: 0, or -EINVAL if the caller is not on @bc's CPU.
+ */
+static int xb_hold_enter(struct file *file, struct xb_balloon_cpu *bc,
+			 unsigned int cpu)
+{
+	int ret = 0;
+	u64 now;
+
+	raw_spin_lock_irq(&bc->lock);
+	if (smp_processor_id() != cpu) {
+		ret = -EINVAL;
+		goto out;
+	}
+	bc->in_call = true;
+	bc->calls++;
+	if (bc->mode != XB_MODE_ABSENT || bc->owner != file)
+		goto out;
+	now = ktime_get_ns();
+	xb_swc_resume(&bc->swc, now);
+	xb_sample_start(bc, cpu);
+	bc->throttled_ns = 0;
+	bc->reserving = false;
+	xb_set_mode(bc, cpu, bc->swc.wc ? XB_MODE_WC : XB_MODE_NWC, now);
+	/* Pinned: we run on @cpu with interrupts off. */
+	hrtimer_start(&bc->period_timer, ns_to_ktime(now + bc->swc.len_ns),
+		      HRTIMER_MODE_ABS_PINNED);
+out:
+	raw_spin_unlock_irq(&bc->lock);
+	return ret;
+}
+
+static void xb_hold_exit(struct xb_balloon_cpu *bc)
+{
+	raw_spin_lock_irq(&bc->lock);
+	bc->in_call = false;
+	raw_spin_unlock_irq(&bc->lock);
 }
 
 static void xb_balloon_out(struct xb_balloon_cpu *bc, struct xb_balloon *arg,
@@ -661,22 +932,21 @@ static void xb_balloon_out(struct xb_balloon_cpu *bc, struct xb_balloon *arg,
 	arg->mode = READ_ONCE(bc->mode);
 }
 
-/*
- * Hold @bc's CPU once, from the caller's context: a halt (or several, see
- * below), a WC sleep to the next period, or a yield. @file is attached.
- */
-static int xb_hold(struct file *file, struct xb_balloon_cpu *bc,
-		   unsigned int cpu, bool dynamic, struct xb_balloon *arg)
+/* The hold itself; xb_hold() brackets it. */
+static int __xb_hold(struct file *file, struct xb_balloon_cpu *bc,
+		     unsigned int cpu, bool dynamic, struct xb_balloon *arg)
 {
 	unsigned long seq;
 	u64 needed, held = 0;
 	bool wc, switched = false;
+	int halted;
 
 	arg->held_ns = 0;
 	if (signal_pending(current))
 		return -EINTR;
 
 	if (xb_give_way(bc)) {
+		bc->futile = 0;
 		raw_spin_lock_irq(&bc->lock);
 		bc->stats.yields++;
 		raw_spin_unlock_irq(&bc->lock);
@@ -687,12 +957,14 @@ static int xb_hold(struct file *file, struct xb_balloon_cpu *bc,
 	raw_spin_lock_irq(&bc->lock);
 	if (xb_sample(bc, cpu, 0))
 		xb_set_mode(bc, cpu, XB_MODE_WC, ktime_get_ns());
-	wc = bc->swc.wc;
-	needed = xb_swc_off_needed(&bc->swc);
+	needed = min(xb_swc_off_needed(&bc->swc),
+		     xb_swc_hold_left(&bc->swc, ktime_get_ns()));
+	wc = bc->swc.wc || !needed;
 	seq = bc->period_seq;
 	raw_spin_unlock_irq(&bc->lock);
 
 	if (wc) {
+		bc->futile = 0;
 		if (wait_event_interruptible(bc->wq,
 					     READ_ONCE(bc->period_seq) != seq ||
 					     READ_ONCE(bc->owner) != file ||
@@ -703,24 +975,32 @@ static int xb_hold(struct file *file, struct xb_balloon_cpu *bc,
 	}
 
 	for (;;) {
-		if (!xb_halt(bc, needed, &held)) {
+		halted = xb_halt(bc, needed, &held);
+		if (halted < 0)
+			return halted;
+		if (!halted) {
 			if (arg->held_ns)
 				break;	/* what we held is reported */
 			raw_spin_lock_irq(&bc->lock);
 			bc->stats.yields++;
 			raw_spin_unlock_irq(&bc->lock);
 			xb_balloon_out(bc, arg, XB_BALLOON_YIELD);
+			xb_hold_futile(bc);
 			return 0;
 		}
+		bc->futile = 0;
 
 		raw_spin_lock_irq(&bc->lock);
 		bc->reserving = true;
 		bc->stats.halts++;
 		bc->stats.halt_ns += held;
+		if (current->flags & PF_KTHREAD)
+			bc->injected_ns += held;
 		switched = xb_sample(bc, cpu, held);
 		if (switched)
 			xb_set_mode(bc, cpu, XB_MODE_WC, ktime_get_ns());
-		needed = xb_swc_off_needed(&bc->swc);
+		needed = min(xb_swc_off_needed(&bc->swc),
+			     xb_swc_hold_left(&bc->swc, ktime_get_ns()));
 		raw_spin_unlock_irq(&bc->lock);
 		arg->held_ns += held;
 
@@ -746,11 +1026,46 @@ static int xb_hold(struct file *file, struct xb_balloon_cpu *bc,
 			}
 			break;
 		}
+		/* A quiescent state for RCU without PREEMPT_RCU; else free. */
+		cond_resched();
 	}
 
 	xb_balloon_out(bc, arg, switched ? XB_BALLOON_RESERVED :
 					    XB_BALLOON_WOKEN);
 	return 0;
+}
+
+/*
+ * Hold @bc's CPU once, from the caller's context: a halt (or several, see
+ * above), a WC sleep to the next period, or a yield. @file is attached.
+ */
+static int xb_hold(struct file *file, struct xb_balloon_cpu *bc,
+		   unsigned int cpu, bool dynamic, struct xb_balloon *arg)
+{
+	int ret = xb_hold_enter(file, bc, cpu);
+
+	if (ret)
+		return ret;
+	ret = __xb_hold(file, bc, cpu, dynamic, arg);
+	xb_hold_exit(bc);
+	return ret;
+}
+
+/*
+ * The balloon thread runs off its CPU: the CPU is going down (the
+ * scheduler pushes every task but the hotplug threads off an inactive CPU
+ * and breaks their affinity) or coming back after a failed offline. Sleep,
+ * never retry at once: a SCHED_FIFO thread that did would keep the other
+ * CPU from every CFS task, the RCU grace-period thread that the offline
+ * waits for included, until the kernel's RT throttling (issue 11, finding
+ * 12). The offline detaches the CPU and stops us soon; if the CPU stays,
+ * go back to it.
+ */
+static void xb_kthread_off_cpu(struct xb_balloon_cpu *bc)
+{
+	schedule_timeout_interruptible(msecs_to_jiffies(XB_KTHREAD_OFF_CPU_MS));
+	if (cpu_active(bc->cpu))
+		set_cpus_allowed_ptr(current, cpumask_of(bc->cpu));
 }
 
 /*
@@ -768,7 +1083,10 @@ static int xb_balloon_kthread_fn(void *data)
 
 	while (!kthread_should_stop() && READ_ONCE(bc->owner) == file) {
 		memset(&arg, 0, sizeof(arg));
-		xb_hold(file, bc, bc->cpu, false, &arg);
+		if (xb_hold(file, bc, bc->cpu, false, &arg) == -EINVAL) {
+			xb_kthread_off_cpu(bc);
+			continue;
+		}
 		/*
 		 * What a balloon process gets on its way back to user space:
 		 * a task that woke above us (the I/O task) runs now.
@@ -828,9 +1146,10 @@ static int xb_balloon_run_kthread(struct file *file, struct xb_balloon_cpu *bc,
 
 	mutex_lock(&xb_attach_mutex);
 	if (bc->owner != file || bc->kthread) {
+		ret = bc->owner != file ? 0 : -EBUSY;
 		mutex_unlock(&xb_attach_mutex);
 		kthread_stop(kt);
-		return bc->owner != file ? 0 : -EBUSY;
+		return ret;
 	}
 	get_task_struct(kt);
 	bc->kthread = kt;
@@ -881,14 +1200,17 @@ int xb_balloon_run(struct file *file, struct xb_balloon *arg)
 	bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
 	if (arg->flags & XB_BALLOON_KTHREAD)
 		return xb_balloon_run_kthread(file, bc, cpu, arg);
+	if (dynamic)
+		xb_vclock_balloon_hook();
 	return xb_hold(file, bc, cpu, dynamic, arg);
 }
 
 void xb_balloon_get_config(struct xb_config *cfg)
 {
 	unsigned int gen;
+	bool learn;
 
-	xb_cfg_read(&cfg->period_us, &cfg->cap_pm, &gen);
+	xb_cfg_read(&cfg->period_us, &cfg->cap_pm, &learn, &gen);
 }
 
 int xb_balloon_set_config(const struct xb_config *cfg)
@@ -896,6 +1218,15 @@ int xb_balloon_set_config(const struct xb_config *cfg)
 	return xb_cfg_write(cfg->flags & XB_CONFIG_PERIOD ? &cfg->period_us : NULL,
 			    cfg->flags & XB_CONFIG_CAP ? &cfg->cap_pm : NULL);
 }
+
+/* learn.c is pure: it spells the UAPI's enum xb_cap_source on its own. */
+static const u32 xb_cap_sources[] = {
+	[XB_LEARN_SRC_UNKNOWN] = XB_CAP_SRC_UNKNOWN,
+	[XB_LEARN_SRC_NO_STEAL] = XB_CAP_SRC_NO_STEAL,
+	[XB_LEARN_SRC_TOLD] = XB_CAP_SRC_TOLD,
+	[XB_LEARN_SRC_LEARNED] = XB_CAP_SRC_LEARNED,
+	[XB_LEARN_SRC_UNCAPPED] = XB_CAP_SRC_UNCAPPED,
+};
 
 /**
  * xb_balloon_stats() - counters and state of one CPU
@@ -909,11 +1240,12 @@ int xb_balloon_stats(unsigned int cpu, struct xb_cpu_stats *stats)
 	struct xb_balloon_cpu *bc;
 	struct xb_cpu_stats s;
 	unsigned int period_us, cap_pm, gen;
+	bool learn;
 
 	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
 		return -EINVAL;
 	bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
-	xb_cfg_read(&period_us, &cap_pm, &gen);
+	xb_cfg_read(&period_us, &cap_pm, &learn, &gen);
 
 	raw_spin_lock_irq(&bc->lock);
 	xb_set_mode(bc, cpu, bc->mode, ktime_get_ns());	/* fold time */
@@ -922,13 +1254,26 @@ int xb_balloon_stats(unsigned int cpu, struct xb_cpu_stats *stats)
 	if (bc->mode == XB_MODE_DETACHED) {
 		s.period_us = period_us;
 		s.cap_pm = cap_pm;
-		s.eff_cap_pm = cap_pm;
+		s.eff_cap_pm = cap_pm ?: XB_CAP_PM_MAX;
 		s.reserve_ns = 0;
+		s.cap_est_pm = cap_pm;
+		s.cap_conf_pm = 0;
+		if (cap_pm)
+			s.cap_source = XB_CAP_SRC_TOLD;
+		else if (xb_steal_source_of(cpu) == XB_STEAL_NONE || !learn)
+			s.cap_source = XB_CAP_SRC_NO_STEAL;
+		else
+			s.cap_source = XB_CAP_SRC_UNKNOWN;
 	} else {
 		s.period_us = div_u64(bc->swc.period_ns, NSEC_PER_USEC);
 		s.cap_pm = bc->swc.cap_pm;
 		s.eff_cap_pm = bc->swc.eff_cap_pm;
 		s.reserve_ns = bc->swc.target_off_ns;
+		s.cap_source = bc->swc.learn.source < ARRAY_SIZE(xb_cap_sources) ?
+			       xb_cap_sources[bc->swc.learn.source] :
+			       XB_CAP_SRC_UNREPORTED;
+		s.cap_conf_pm = bc->swc.learn.conf_pm;
+		s.cap_est_pm = bc->swc.learn.est_pm;
 	}
 	raw_spin_unlock_irq(&bc->lock);
 
@@ -936,20 +1281,34 @@ int xb_balloon_stats(unsigned int cpu, struct xb_cpu_stats *stats)
 	s.flags = stats->flags;
 	s.cpu = stats->cpu;
 	s.__reserved = 0;
+	s.__reserved2 = 0;
 	*stats = s;
+	return 0;
+}
+
+static int xb_balloon_cpu_online(unsigned int cpu)
+{
+	struct xb_balloon_cpu *bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
+
+	mutex_lock(&xb_attach_mutex);
+	bc->online = true;
+	mutex_unlock(&xb_attach_mutex);
 	return 0;
 }
 
 /*
  * A CPU going offline takes its balloon with it: the thread's affinity is
  * broken (its next call gets EINVAL) and the period timer must not follow
- * the migrated timers to another CPU.
+ * the migrated timers to another CPU. Tasks still run here for a while
+ * after this callback: @online keeps them from attaching again.
  */
+
 static int xb_balloon_cpu_offline(unsigned int cpu)
 {
 	struct xb_balloon_cpu *bc = per_cpu_ptr(&xb_balloon_cpus, cpu);
 
 	mutex_lock(&xb_attach_mutex);
+	bc->online = false;
 	if (bc->owner)
 		xb_detach(bc, cpu);
 	xb_kthread_stop(bc);
@@ -978,9 +1337,9 @@ int xb_balloon_init(void)
 		bc->mode = XB_MODE_DETACHED;
 	}
 
-	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
-					"xballoon/balloon:online", NULL,
-					xb_balloon_cpu_offline);
+	/* Calls xb_balloon_cpu_online() on every online CPU, now and later. */
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "xballoon/balloon:online",
+				xb_balloon_cpu_online, xb_balloon_cpu_offline);
 	if (ret < 0)
 		return ret;
 	xb_balloon_hp_state = ret;

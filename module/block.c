@@ -2,21 +2,20 @@
 /*
  * block.c - block the current vCPU until the next interrupt.
  *
- * Xen PV: SCHEDOP_block, which unmasks event delivery and blocks in one
- * step, so an event that arrives between our check and the block still
- * wakes us. Elsewhere (KVM, Xen HVM/PVH, QEMU TCG, bare metal): STI;HLT
- * through safe_halt(), which has the same property because STI takes
- * effect only after the next instruction. Either way the hypervisor sees
- * an idle vCPU and charges nothing until an interrupt wakes it, at once.
+ * STI;HLT through safe_halt(): STI takes effect only after the next
+ * instruction, so an interrupt that arrives between our check and the halt
+ * still wakes us. On a Xen PV guest safe_halt() is the paravirt op
+ * xen_safe_halt(), SCHEDOP_block, which unmasks event delivery and blocks
+ * in one step, with the same property; going through safe_halt() keeps the
+ * irq-flags tracing (lockdep) right on every platform. Either way the
+ * hypervisor sees an idle vCPU and charges nothing until an interrupt
+ * wakes it, at once. On KVM the host's halt polling is off for the halt
+ * (hostpoll.c).
  */
 #include <linux/interrupt.h>
 #include <linux/irqflags.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
-#include <xen/xen.h>
-#include <xen/interface/xen.h>
-#include <xen/interface/sched.h>
-#include <asm/xen/hypercall.h>
 
 #include "xballoon.h"
 
@@ -34,22 +33,24 @@ static bool xb_block_must_run(void)
  * run first (a task to switch to, pending softirqs). Interrupts are
  * enabled again on return, after the waking interrupt's handler ran.
  *
- * Context: process context, preemption disabled, interrupts enabled.
+ * Context: process context, interrupts enabled, migration disabled (the
+ * caller stays on this CPU; it may be preempted once the halt is over).
  * Return: true if the vCPU halted, false if work came first.
  */
 bool xb_block_vcpu(u64 *halted)
 {
+	bool host_polls;
+	u64 poll_ctl;
+
 	local_irq_disable();
 	if (xb_block_must_run()) {
 		local_irq_enable();
 		return false;
 	}
+	host_polls = xb_hostpoll_before_halt(&poll_ctl);
 	*halted = local_clock();
-	if (xen_pv_domain())
-		/* Returns once an event is pending, upcall delivered. */
-		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
-	else
-		safe_halt();
-	local_irq_enable();
+	safe_halt();
+	if (host_polls)
+		xb_hostpoll_after_halt(poll_ctl);
 	return true;
 }

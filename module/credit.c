@@ -104,11 +104,15 @@ static bool xb_credit_hooked;
 static atomic64_t xb_credit_restored = ATOMIC64_INIT(0);
 static atomic64_t xb_credit_given_ns = ATOMIC64_INIT(0);
 
+#define XB_CREDIT_MAX_US_MIN	100
+#define XB_CREDIT_MAX_US_MAX	100000
 static unsigned int xb_credit_max_us = XB_CREDIT_MAX_US_DEFAULT;
-module_param_named(credit_max_us, xb_credit_max_us, uint, 0644);
+XB_PARAM_UINT_RANGE(credit_max_us, xb_credit_max_us, XB_CREDIT_MAX_US_MIN,
+		    XB_CREDIT_MAX_US_MAX, 0644);
 MODULE_PARM_DESC(credit_max_us,
-		 "Most vruntime credit a fair-credit task keeps per wake-up, us [DEFAULT: "
-		 __stringify(XB_CREDIT_MAX_US_DEFAULT) "]");
+		 "Most vruntime credit a fair-credit task keeps per wake-up, us, "
+		 __stringify(XB_CREDIT_MAX_US_MIN) "-" __stringify(XB_CREDIT_MAX_US_MAX)
+		 " [DEFAULT: " __stringify(XB_CREDIT_MAX_US_DEFAULT) "]");
 
 /*
  * Context: a scheduler tracepoint, preemption off (an RCU reader), the rq

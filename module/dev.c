@@ -3,9 +3,11 @@
  * dev.c - /dev/xballoon and its ioctls.
  *
  * Shaped like iommufd: every argument starts with { size, flags }, the
- * command table holds each structure's minimum size, and
- * copy_struct_from_user() lets older and newer tools work with this module.
- * The errno of every failure is fixed by the DOC comment of the UAPI header.
+ * numbers carry no size (_IO), the command table holds each structure's
+ * minimum size, and copy_struct_from_user() lets older and newer tools work
+ * with this module. The _IOWR numbers that releases shipped stay accepted
+ * as aliases, so old binaries keep working. The errno of every failure is
+ * fixed by the DOC comment of the UAPI header.
  */
 #include <linux/capability.h>
 #include <linux/cpumask.h>
@@ -29,17 +31,30 @@ union xb_ucmd_buffer {
 	struct xb_credit credit;
 };
 
+/*
+ * A number that a release shipped: _IOWR() with the size of the structure of
+ * that release, spelled out, since the structure may have grown since.
+ */
+#define XB_IOC_LEGACY(_cmd, _size)					\
+	_IOC(_IOC_READ | _IOC_WRITE, XB_IOCTL_TYPE, _cmd, _size)
+
+/* Most legacy numbers of one command (XB_IOC_CREDIT has two). */
+#define XB_IOC_MAX_LEGACY 2
+
 /**
  * struct xb_ioctl_op - one ioctl
  * @size: sizeof() the structure this module knows
  * @min_size: size of its first version; smaller callers get -EINVAL
- * @ioctl_num: the full ioctl number, size and direction included
+ * @legacy: the numbers releases shipped for it, also accepted; 0 ends
  * @execute: the command; fills in the output fields of the buffer
+ *
+ * The number is _IO(XB_IOCTL_TYPE, nr), nr the index in xb_ioctl_ops[]
+ * plus XB_CMD_BASE.
  */
 struct xb_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
-	unsigned int ioctl_num;
+	unsigned int legacy[XB_IOC_MAX_LEGACY];
 	int (*execute)(struct file *file, union xb_ucmd_buffer *buf);
 };
 
@@ -115,9 +130,13 @@ static int xb_ioctl_cpu_stats(struct file *file, union xb_ucmd_buffer *buf)
 {
 	struct xb_cpu_stats *st = &buf->cpu_stats;
 
+	/* Ending inside the appended fields is as short as short. */
+	if (st->size > offsetofend(struct xb_cpu_stats, yields) &&
+	    st->size < sizeof(*st))
+		return -EINVAL;
 	if (st->flags)
 		return -EOPNOTSUPP;
-	if (st->__reserved)
+	if (st->__reserved || st->__reserved2)
 		return -EINVAL;
 	return xb_balloon_stats(st->cpu, st);
 }
@@ -132,34 +151,50 @@ static int xb_ioctl_credit(struct file *file, union xb_ucmd_buffer *buf)
 	return xb_credit_ctl(&buf->credit);
 }
 
-#define XB_IOCTL_OP(_cmd, _ioctl, _fn, _struct, _last)			\
+#define XB_IOCTL_OP(_cmd, _fn, _struct, _last, ...)			\
 	[(_cmd) - XB_CMD_BASE] = {					\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union xb_ucmd_buffer) < \
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
+		.legacy = { __VA_ARGS__ },				\
 		.execute = _fn,						\
 	}
 
+/*
+ * The sizes are those of 0.1.0 (f3811f1); XB_IOC_CREDIT also keeps the one
+ * it had before cgroup_id (55f5daf).
+ */
 static const struct xb_ioctl_op xb_ioctl_ops[] = {
-	XB_IOCTL_OP(XB_CMD_INFO, XB_IOC_INFO, xb_ioctl_info, struct xb_info,
-		    module_version),
-	XB_IOCTL_OP(XB_CMD_CPU_STEAL, XB_IOC_CPU_STEAL, xb_ioctl_cpu_steal,
-		    struct xb_cpu_steal, clock_ns),
-	XB_IOCTL_OP(XB_CMD_BALLOON, XB_IOC_BALLOON, xb_ioctl_balloon,
-		    struct xb_balloon, held_ns),
-	XB_IOCTL_OP(XB_CMD_GET_CONFIG, XB_IOC_GET_CONFIG, xb_ioctl_get_config,
-		    struct xb_config, __reserved),
-	XB_IOCTL_OP(XB_CMD_SET_CONFIG, XB_IOC_SET_CONFIG, xb_ioctl_set_config,
-		    struct xb_config, __reserved),
-	XB_IOCTL_OP(XB_CMD_CPU_STATS, XB_IOC_CPU_STATS, xb_ioctl_cpu_stats,
-		    struct xb_cpu_stats, yields),
-	XB_IOCTL_OP(XB_CMD_VCLOCK, XB_IOC_VCLOCK, xb_ioctl_vclock,
-		    struct xb_vclock, hook_ns),
-	XB_IOCTL_OP(XB_CMD_CREDIT, XB_IOC_CREDIT, xb_ioctl_credit,
-		    struct xb_credit, credited_ns),
+	XB_IOCTL_OP(XB_CMD_INFO, xb_ioctl_info, struct xb_info,
+		    module_version, XB_IOC_LEGACY(XB_CMD_INFO, 0x48)),
+	XB_IOCTL_OP(XB_CMD_CPU_STEAL, xb_ioctl_cpu_steal, struct xb_cpu_steal,
+		    clock_ns, XB_IOC_LEGACY(XB_CMD_CPU_STEAL, 0x20)),
+	XB_IOCTL_OP(XB_CMD_BALLOON, xb_ioctl_balloon, struct xb_balloon,
+		    held_ns, XB_IOC_LEGACY(XB_CMD_BALLOON, 0x20)),
+	XB_IOCTL_OP(XB_CMD_GET_CONFIG, xb_ioctl_get_config, struct xb_config,
+		    __reserved, XB_IOC_LEGACY(XB_CMD_GET_CONFIG, 0x14)),
+	XB_IOCTL_OP(XB_CMD_SET_CONFIG, xb_ioctl_set_config, struct xb_config,
+		    __reserved, XB_IOC_LEGACY(XB_CMD_SET_CONFIG, 0x14)),
+	XB_IOCTL_OP(XB_CMD_CPU_STATS, xb_ioctl_cpu_stats, struct xb_cpu_stats,
+		    yields, XB_IOC_LEGACY(XB_CMD_CPU_STATS, 0x70)),
+	XB_IOCTL_OP(XB_CMD_VCLOCK, xb_ioctl_vclock, struct xb_vclock,
+		    hook_ns, XB_IOC_LEGACY(XB_CMD_VCLOCK, 0x28)),
+	XB_IOCTL_OP(XB_CMD_CREDIT, xb_ioctl_credit, struct xb_credit,
+		    credited_ns, XB_IOC_LEGACY(XB_CMD_CREDIT, 0x40),
+		    XB_IOC_LEGACY(XB_CMD_CREDIT, 0x38)),
 };
+
+/* Is @cmd one of the numbers that releases shipped for @op? */
+static bool xb_ioctl_is_legacy(const struct xb_ioctl_op *op, unsigned int cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(op->legacy) && op->legacy[i]; i++)
+		if (cmd == op->legacy[i])
+			return true;
+	return false;
+}
 
 static long xb_dev_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
@@ -174,7 +209,8 @@ static long xb_dev_ioctl(struct file *file, unsigned int cmd,
 	if (nr < XB_CMD_BASE || nr - XB_CMD_BASE >= ARRAY_SIZE(xb_ioctl_ops))
 		return -ENOTTY;
 	op = &xb_ioctl_ops[nr - XB_CMD_BASE];
-	if (op->ioctl_num != cmd)
+	/* Another direction or size of a known nr is unknown too. */
+	if (cmd != _IO(XB_IOCTL_TYPE, nr) && !xb_ioctl_is_legacy(op, cmd))
 		return -ENOTTY;
 
 	/* At call time: the fd may have been handed to a lesser process. */
@@ -185,6 +221,13 @@ static long xb_dev_ioctl(struct file *file, unsigned int cmd,
 		return -EFAULT;
 	if (usize < op->min_size)
 		return -EINVAL;
+	/*
+	 * Bounded before any copy: copy_struct_from_user() checks that the
+	 * bytes past our structure are zero, and would otherwise scan up to
+	 * 4 GiB of the caller's memory.
+	 */
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
 	if (ret)
 		return ret;

@@ -14,6 +14,7 @@ static int __init xb_init(void)
 	int ret;
 
 	xb_hv_detect();
+	xb_hostpoll_detect();
 
 	ret = xb_steal_init();
 	if (ret)

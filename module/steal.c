@@ -108,11 +108,15 @@ MODULE_PARM_DESC(steal_source,
  * period).
  */
 #define XB_GAP_SLACK_US_DEFAULT	2000
+#define XB_GAP_SLACK_US_MIN	200
+#define XB_GAP_SLACK_US_MAX	100000
 static unsigned int xb_gap_slack_us = XB_GAP_SLACK_US_DEFAULT;
-module_param_named(gap_slack_us, xb_gap_slack_us, uint, 0644);
+XB_PARAM_UINT_RANGE(gap_slack_us, xb_gap_slack_us, XB_GAP_SLACK_US_MIN,
+		    XB_GAP_SLACK_US_MAX, 0644);
 MODULE_PARM_DESC(gap_slack_us,
-		 "A timer later than this counts as steal (gap source), us [DEFAULT: "
-		 __stringify(XB_GAP_SLACK_US_DEFAULT) "]");
+		 "A timer later than this counts as steal (gap source), us, "
+		 __stringify(XB_GAP_SLACK_US_MIN) "-" __stringify(XB_GAP_SLACK_US_MAX)
+		 " [DEFAULT: " __stringify(XB_GAP_SLACK_US_DEFAULT) "]");
 
 /**
  * struct xb_steal_cpu - steal state of one CPU
@@ -139,6 +143,8 @@ static DEFINE_PER_CPU(struct xb_steal_cpu, xb_steal_cpus);
 static enum cpuhp_state xb_steal_hp_state;
 static struct tracepoint *xb_tp_hrtimer_expire;
 static bool xb_gap_hooked;
+/* Every CPU online at load has its source: later CPUs may fall back. */
+static bool xb_steal_loaded;
 
 /*
  * Context: the timer interrupt, before the timer's callback (which may
@@ -349,14 +355,23 @@ static int xb_steal_cpu_online(unsigned int cpu)
 	unsigned int i;
 	u64 raw;
 
-	if (xb_steal_wanted != XB_STEAL_AUTO) {
+	if (xb_steal_wanted != XB_STEAL_AUTO &&
+	    xb_steal_try(cpu, xb_steal_wanted, &kvm_area)) {
 		source = xb_steal_wanted;
-		if (!xb_steal_try(cpu, source, &kvm_area)) {
-			pr_err("steal_source=%s is not available on CPU %u\n",
-			       xb_steal_param_names[source], cpu);
-			return -ENODEV;
-		}
 	} else {
+		/*
+		 * A forced source that a CPU lacks fails the load; a CPU
+		 * that comes online later must not be refused for it.
+		 */
+		if (xb_steal_wanted != XB_STEAL_AUTO) {
+			if (!xb_steal_loaded) {
+				pr_err("steal_source=%s is not available on CPU %u\n",
+				       xb_steal_param_names[xb_steal_wanted], cpu);
+				return -ENODEV;
+			}
+			pr_warn("steal_source=%s is not available on CPU %u: picking its best\n",
+				xb_steal_param_names[xb_steal_wanted], cpu);
+		}
 		for (i = 0; i < ARRAY_SIZE(best_first); i++) {
 			source = best_first[i];
 			if (xb_steal_try(cpu, source, &kvm_area))
@@ -389,12 +404,20 @@ static int xb_steal_cpu_offline(unsigned int cpu)
 
 	raw_spin_lock_irqsave(&sc->lock, irqflags);
 	sc->ready = false;
+	/* Its area is going: what this CPU reports must not name it. */
+	WRITE_ONCE(sc->source, XB_STEAL_NONE);
 	kvm_area = sc->kvm_area;
-	sc->kvm_area = NULL;
+	WRITE_ONCE(sc->kvm_area, NULL);
 	raw_spin_unlock_irqrestore(&sc->lock, irqflags);
 
-	if (kvm_area)
+	if (kvm_area) {
+		/*
+		 * The scheduler hook reads the area locklessly, with
+		 * preemption off: let every such reader finish first.
+		 */
+		synchronize_rcu();
 		memunmap(kvm_area);
+	}
 	return 0;
 }
 
@@ -528,6 +551,7 @@ int xb_steal_init(void)
 		return ret;
 	}
 	xb_steal_hp_state = ret;
+	xb_steal_loaded = true;
 	return 0;
 }
 

@@ -62,9 +62,23 @@ u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock)
  * Two sources count the same steal: a fast one read at every scheduler
  * event (Xen: kcpustat, which the kernel brings up to date only at its
  * tick) and, now and then, an exact one (Xen's runstate, a hypercall).
- * Each is kept relative to a base so that both count from the same zero;
- * whichever shows more has revealed that much, and the other catching up
- * later reveals nothing twice.
+ * The fast one is kept relative to a base, so that it counts from the
+ * slice's zero; the exact one is put on the same scale by the offset
+ * between the two raw readings, measured whenever both are read at the
+ * same event. The fast source only ever lags (by the steal since the last
+ * tick), so that offset is at its smallest, and right, when the fast
+ * source is up to date: the smallest one measured is kept, and until it is
+ * right the exact source shows a little less than it could, never more.
+ * Whichever source shows more has revealed that much, and the other
+ * catching up later reveals nothing twice.
+ *
+ * Basing the exact source on what had been revealed when it was first
+ * read instead (the first version) went wrong both ways: read after a
+ * steal that the fast source had not shown yet, it stayed that steal
+ * behind for good and revealed no later gap shorter than it; read after
+ * a reset that kept its base, it jumped ahead by all the steal of the
+ * time in between, and the fast source revealed nothing until it had
+ * caught up that much (Xen credit2: about a fifth of the steal charged).
  */
 static void xb_steal_slice_reveal(struct xb_steal_slice *sl, u64 total)
 {
@@ -74,6 +88,20 @@ static void xb_steal_slice_reveal(struct xb_steal_slice *sl, u64 total)
 	sl->seen = total;
 }
 
+/* Put the exact reading of this event on the fast source's scale. */
+static void xb_steal_slice_calibrate(struct xb_steal_slice *sl, u64 raw)
+{
+	u64 off = sl->exact - raw;
+
+	sl->has_exact = false;
+	/* Smaller: the fast source lagged less (or the exact one restarted). */
+	if (!sl->calibrated || (long long)(off - sl->exact_off) < 0) {
+		sl->exact_off = off;
+		sl->calibrated = true;
+	}
+	xb_steal_slice_reveal(sl, sl->exact - sl->exact_off - sl->fast_base);
+}
+
 /**
  * xb_steal_slice_take() - how much of a charge was stolen time
  * @sl: the CPU's hook state
@@ -81,11 +109,13 @@ static void xb_steal_slice_reveal(struct xb_steal_slice *sl, u64 total)
  * @runtime: run time the scheduler just charged to the running task
  * @slice_ran: run time charged to it since it was last picked
  *
- * The steal revealed since the previous scheduler event fell inside the
- * time just charged, as far as it fits: a task is never credited more than
- * this charge, nor more than its current slice (the scheduler measures
- * slices as sum_exec_runtime - prev_sum_exec_runtime, which must not go
- * negative). Steal that does not fit was not this task's: dropped.
+ * The steal revealed since the previous scheduler event (by @raw, and by
+ * an exact reading given to xb_steal_slice_exact() just before) fell
+ * inside the time just charged, as far as it fits: a task is never
+ * credited more than this charge, nor more than its current slice (the
+ * scheduler measures slices as sum_exec_runtime - prev_sum_exec_runtime,
+ * which must not go negative). Steal that does not fit was not this
+ * task's: dropped.
  *
  * Return: nanoseconds to take off the charge.
  */
@@ -95,13 +125,21 @@ u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
 	u64 take;
 
 	if (!sl->primed || raw < sl->last_raw) {
-		/* First reading, or the source restarted: rebase, reveal nothing. */
+		/*
+		 * First reading, or the source restarted: rebase, reveal
+		 * nothing; the exact source's offset to it is measured anew.
+		 */
 		sl->fast_base = raw - sl->seen;
 		sl->last_raw = raw;
 		sl->primed = true;
+		sl->calibrated = false;
+		if (sl->has_exact)
+			xb_steal_slice_calibrate(sl, raw);
 		return 0;
 	}
 	sl->last_raw = raw;
+	if (sl->has_exact)
+		xb_steal_slice_calibrate(sl, raw);
 	xb_steal_slice_reveal(sl, raw - sl->fast_base);
 
 	take = sl->pending < runtime ? sl->pending : runtime;
@@ -119,16 +157,26 @@ u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
  * A vCPU that comes back from a long steal often runs a timer that wakes a
  * task, and so charges the running task for the whole gap, before the
  * kernel's tick has brought the fast source up to date: only an exact
- * reading can take that gap off that charge.
+ * reading can take that gap off that charge. The reading counts at the
+ * xb_steal_slice_take() of the same event, against the fast reading there.
  */
 void xb_steal_slice_exact(struct xb_steal_slice *sl, u64 exact)
 {
-	if (!sl->exact_primed || (long long)(exact - sl->exact_base) < 0) {
-		sl->exact_base = exact - sl->seen;
-		sl->exact_primed = true;
-		return;
-	}
-	xb_steal_slice_reveal(sl, exact - sl->exact_base);
+	sl->exact = exact;
+	sl->has_exact = true;
+}
+
+/**
+ * xb_steal_slice_reset() - forget all steal seen so far
+ * @sl: the CPU's hook state
+ *
+ * For when steal starts counting again (the clock switched back on): what
+ * fell while it was off is no one's, and the next event starts afresh from
+ * both sources.
+ */
+void xb_steal_slice_reset(struct xb_steal_slice *sl)
+{
+	*sl = (struct xb_steal_slice){ 0 };
 }
 
 /* The scheduler's fixed-point unit: a nice-0 weight (NICE_0_LOAD, 64-bit). */

@@ -30,25 +30,31 @@ u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock);
  * struct xb_steal_slice - steal seen by the scheduler hook on one CPU
  * @last_raw: fast source's reading at the previous event
  * @fast_base: fast source's reading that stands for @seen = 0
- * @exact_base: same for the exact source
+ * @exact: exact source's reading for the next xb_steal_slice_take()
+ * @exact_off: smallest exact - fast difference of two raw readings at the
+ *	same event: the exact reading on the fast source's scale
  * @seen: steal revealed so far by either source (the later one of them)
  * @pending: revealed and not yet taken off a charge
  * @primed: @last_raw and @fast_base hold readings
- * @exact_primed: @exact_base holds one
+ * @calibrated: @exact_off holds a difference
+ * @has_exact: @exact holds a reading not counted yet
  */
 struct xb_steal_slice {
 	u64 last_raw;
 	u64 fast_base;
-	u64 exact_base;
+	u64 exact;
+	u64 exact_off;
 	u64 seen;
 	u64 pending;
 	bool primed;
-	bool exact_primed;
+	bool calibrated;
+	bool has_exact;
 };
 
 u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
 			u64 slice_ran);
 void xb_steal_slice_exact(struct xb_steal_slice *sl, u64 exact);
+void xb_steal_slice_reset(struct xb_steal_slice *sl);
 u64 xb_steal_vruntime(u64 take, unsigned long weight);
 
 #endif /* _XB_STEAL_ACCT_H */

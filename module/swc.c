@@ -45,25 +45,16 @@
  * debt is bounded by XB_SWC_DEBT_PERIODS periods' share: more than that
  * gets the vCPU parked, and parked time is off-CPU time that pays it.
  *
- * Control law. The guest cannot see every cost the host charges (an
- * emulator's own work, halt polling), so an open-loop cap overruns.
- * Throttling seen in a period while the balloon was reserving (Xen: time
- * offline, parked by the cap; elsewhere steal or timer gaps) means the
- * guest overran its real share: the cap in use drops by an eighth
- * (multiplicative decrease). One park of credit1 lasts up to 90 ms, so
- * throttling within XB_SWC_HOLDOFF_NS of a cut is the same episode and
- * does not cut again: cutting once per period of it drove the cap to its
- * floor after every park and starved the CPU-bound tasks for seconds.
- * Every XB_SWC_QUIET_PERIODS quiet periods the cap creeps back up by
- * XB_SWC_RECOVER_PM (additive increase: slow, so it hovers just under the
- * level where throttling starts). It never drops below half the
- * configured cap, so a burst of unrelated steal (a noisy neighbour) cannot
- * turn the balloon into a brake.
- *
- * Learning (cap 0). A fully busy vCPU under a cap sees steal / P close to
- * 1 - cap. Busy periods (almost no halts) give samples; after
- * XB_SWC_LEARN_PERIODS of them their EWMA becomes the cap. Until then the
- * balloon stays WC: reserving against an unknown cap could only hurt.
+ * Control law. The cap in use comes from learn.c: the configured cap is
+ * a hint, corrected by what throttling shows (a cycle from the end of one
+ * throttling episode to the end of the next ran exactly the cap), in both
+ * directions and at any time, and kept under by a margin that throttling
+ * at the estimate widens and quiet periods narrow again (the guest cannot
+ * see every cost the host charges: an emulator's own work, halt polling).
+ * Throttling counts while a balloon reserves or not (Xen: time offline,
+ * parked by the cap; elsewhere steal, or timer gaps where nothing reports
+ * steal). While the cap is unknown nothing is reserved: reserving against
+ * an unknown cap could only hurt, and the first throttling teaches it.
  */
 #include "swc.h"
 
@@ -100,6 +91,7 @@ static void xb_swc_period_begin(struct xb_swc *swc, u64 now)
 	swc->off_ns = 0;
 	swc->steal_ns = 0;
 	swc->halt_ns = 0;
+	swc->idle_ns = 0;
 	if (!target)
 		swc->debt_ns = 0;	/* nothing reserved, nothing owed */
 	target += swc->debt_ns;
@@ -130,10 +122,40 @@ static void xb_swc_settle(struct xb_swc *swc, u64 now)
 }
 
 /**
+ * xb_swc_hold_left() - how much longer the balloon may hold the vCPU
+ * @swc: state of the vCPU
+ * @now: current time (ns)
+ *
+ * Return: time left before XB_SWC_HOLD_MAX_PM of the current period has
+ * passed; 0 from then on, until the next period.
+ */
+u64 xb_swc_hold_left(const struct xb_swc *swc, u64 now)
+{
+	u64 until = swc->period_start +
+		    swc->len_ns / XB_SWC_CAP_FULL * XB_SWC_HOLD_MAX_PM;
+
+	return now < until ? until - now : 0;
+}
+
+/**
+ * xb_swc_resume() - start a new period now, after a gap with no balloon
+ * @swc: state, set up by xb_swc_init()
+ * @now: current time (ns)
+ *
+ * The cap in use, what was learned and the run time owed are kept; the
+ * time since the last period end is neither reserve nor run time owed.
+ */
+void xb_swc_resume(struct xb_swc *swc, u64 now)
+{
+	xb_swc_period_begin(swc, now);
+}
+
+/**
  * xb_swc_init() - start reserving
  * @swc: state to initialise
  * @period_ns: accounting period; must not be 0
- * @cap_pm: cap in per mille of one CPU; 0 learns it, 1000 means no cap
+ * @cap_pm: cap in per mille of one CPU, a hint; 0 learns it, 1000 means
+ *	no cap (until throttling shows one)
  * @now: current time (ns)
  * @jitter: vary the periods' lengths (see above); false for the unit
  *	tests' exact arithmetic
@@ -148,8 +170,20 @@ void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
 		/* Any seed but 0; per CPU, the start times differ. */
 		.rnd = (u32)(now ^ now >> 32) | 1,
 	};
-	swc->eff_cap_pm = swc->cap_pm;
+	xb_learn_init(&swc->learn, swc->cap_pm, true, now);
+	swc->eff_cap_pm = xb_learn_cap(&swc->learn);
 	xb_swc_period_begin(swc, now);
+}
+
+/**
+ * xb_swc_cannot_learn() - nothing reports steal: use the hint as told
+ * @swc: state, just set up by xb_swc_init()
+ */
+void xb_swc_cannot_learn(struct xb_swc *swc)
+{
+	xb_learn_init(&swc->learn, swc->cap_pm, false, swc->period_start);
+	swc->eff_cap_pm = xb_learn_cap(&swc->learn);
+	xb_swc_period_begin(swc, swc->period_start);
 }
 
 /*
@@ -199,14 +233,30 @@ bool xb_swc_add_steal(struct xb_swc *swc, u64 ns)
  * @ns: the gap (a timer that fired that late), where nothing reports steal
  *
  * Off-CPU time like steal, but an estimate from timing alone: an emulator
- * that runs two vCPUs on one thread, or a loaded host, makes gaps too. It
- * is never used to learn the cap, which would then be learned from noise.
+ * that runs two vCPUs on one thread, or a loaded host, makes gaps too.
+ * Only gaps above the slack count, and the cap is learned from them like
+ * from steal (passed as throttling to xb_swc_period_end()).
  *
  * Return: true if this switched the period to WC.
  */
 bool xb_swc_add_gap(struct xb_swc *swc, u64 ns)
 {
 	return xb_swc_add_off(swc, ns);
+}
+
+/**
+ * xb_swc_add_idle() - account idle time of the CPU, as the kernel saw it
+ * @swc: state of the vCPU
+ * @ns: idle time the balloon did not hold (the idle task's halts)
+ *
+ * Not off-CPU time for the reservation (an idle task may have halted
+ * through a poll that the hypervisor charged), but where only the
+ * balloon's halts are seen (everywhere but Xen), the idle task's halts
+ * would otherwise count as run time when the cap is learned.
+ */
+void xb_swc_add_idle(struct xb_swc *swc, u64 ns)
+{
+	swc->idle_ns += ns;
 }
 
 /**
@@ -223,30 +273,6 @@ u64 xb_swc_off_needed(const struct xb_swc *swc)
 	return swc->target_off_ns - swc->off_ns;
 }
 
-static void xb_swc_learn(struct xb_swc *swc, u64 len)
-{
-	u64 halt_limit = len / XB_SWC_CAP_FULL * XB_SWC_BUSY_HALT_PM;
-	u64 steal_pm;
-	u32 sample;
-
-	if (swc->halt_ns > halt_limit)
-		return;		/* not fully busy: steal says nothing */
-
-	if (!len)
-		return;
-	steal_pm = swc->steal_ns * XB_SWC_CAP_FULL / len;
-	/* A cap this small would reserve nearly all: take it as the least. */
-	sample = steal_pm + XB_SWC_CAP_MIN_PM >= XB_SWC_CAP_FULL ?
-		 XB_SWC_CAP_MIN_PM : XB_SWC_CAP_FULL - steal_pm;
-	if (!swc->learn_samples++)
-		swc->learned_pm = sample;
-	else
-		swc->learned_pm = (7 * swc->learned_pm + sample) / 8;
-
-	if (swc->learn_samples >= XB_SWC_LEARN_PERIODS)
-		swc->eff_cap_pm = swc->learned_pm;
-}
-
 /**
  * xb_swc_period_end() - close the period, adapt the cap, open the next one
  * @swc: state of the vCPU
@@ -259,31 +285,14 @@ void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 		       u64 throttled_ns)
 {
 	u64 limit_ns = swc->period_ns / XB_SWC_CAP_FULL * XB_SWC_THROTTLE_PM;
-	u32 base = swc->cap_pm ? swc->cap_pm : swc->learned_pm;
-	u32 floor = base * XB_SWC_CAP_FLOOR_PM / XB_SWC_CAP_FULL;
+	u64 len = now > swc->period_start ? now - swc->period_start : 0;
+	u64 off = swc->off_ns + swc->idle_ns;
 
 	xb_swc_settle(swc, now);
-	if (!swc->cap_pm && !swc->eff_cap_pm) {
-		xb_swc_learn(swc, now > swc->period_start ?
-				  now - swc->period_start : 0);
-	} else if (reserving && swc->target_off_ns &&
-		   throttled_ns > limit_ns) {
-		swc->throttled = true;
-		swc->quiet = 0;
-		if (!swc->last_cut || now - swc->last_cut >= XB_SWC_HOLDOFF_NS) {
-			swc->last_cut = now;
-			swc->eff_cap_pm -= swc->eff_cap_pm / 8;
-			if (swc->eff_cap_pm < floor)
-				swc->eff_cap_pm = floor;
-		}
-	} else {
-		swc->throttled = false;
-		if (++swc->quiet >= XB_SWC_QUIET_PERIODS) {
-			swc->quiet = 0;
-			swc->eff_cap_pm += XB_SWC_RECOVER_PM;
-			if (swc->eff_cap_pm > base)
-				swc->eff_cap_pm = base;
-		}
-	}
+	swc->throttled = reserving && swc->target_off_ns &&
+			 throttled_ns > limit_ns;
+	xb_learn_period(&swc->learn, now, len, len > off ? len - off : 0,
+			throttled_ns);
+	swc->eff_cap_pm = xb_learn_cap(&swc->learn);
 	xb_swc_period_begin(swc, now);
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 typedef __u64 u64;
 typedef __u32 u32;
+typedef __s64 s64;
 #endif
 
 #endif /* _XB_TYPES_H */

@@ -5,6 +5,7 @@
 #ifndef _XB_XBALLOON_H
 #define _XB_XBALLOON_H
 
+#include <linux/moduleparam.h>
 #include <linux/types.h>
 #include <linux/xballoon.h>
 
@@ -16,6 +17,35 @@ void xb_hv_detect(void);
 enum xb_hypervisor xb_hv_type(void);
 bool xb_hv_is_xen(void);
 const char *xb_hv_name(enum xb_hypervisor hv);
+
+/* params.c: run-time parameters with a range, strict booleans. */
+
+/**
+ * struct xb_param_uint_range - an unsigned parameter and its range
+ * @value: the variable
+ * @min: least value accepted
+ * @max: greatest value accepted
+ */
+struct xb_param_uint_range {
+	unsigned int *value;
+	unsigned int min;
+	unsigned int max;
+};
+
+extern const struct kernel_param_ops xb_param_uint_range_ops;
+
+/*
+ * A run-time parameter that refuses values outside [lo, hi] with EINVAL;
+ * its description states the range.
+ */
+#define XB_PARAM_UINT_RANGE(name, var, lo, hi, perm)			\
+	static struct xb_param_uint_range xb_param_range_##name = {	\
+		.value = &(var), .min = (lo), .max = (hi),		\
+	};								\
+	module_param_cb(name, &xb_param_uint_range_ops,			\
+			&xb_param_range_##name, perm)
+
+int xb_param_strict_bool(const char *val, bool *res);
 
 /* steal.c: the best steal source of each CPU, and its reading. */
 int xb_steal_init(void);
@@ -42,6 +72,11 @@ bool xb_steal_runstate(unsigned int cpu, struct xb_offcpu *off);
 bool xb_steal_fast(unsigned int cpu, u64 *raw);
 bool xb_steal_exact(unsigned int cpu, u64 *raw);
 
+/* hostpoll.c: no KVM host halt polling during the balloon's halts. */
+void xb_hostpoll_detect(void);
+bool xb_hostpoll_before_halt(u64 *msr);
+void xb_hostpoll_after_halt(u64 msr);
+
 /* block.c: halt this vCPU until the next interrupt. */
 bool xb_block_vcpu(u64 *halted);
 
@@ -64,12 +99,15 @@ void xb_balloon_irq_entry(void);
 void xb_balloon_task_woken(struct task_struct *p);
 void xb_balloon_task_switched(struct task_struct *prev,
 			      unsigned int prev_state);
+u64 xb_balloon_halt_owed(struct task_struct *tsk, u64 runtime);
 
 /* vclock.c: charge tasks only for time their vCPU ran. */
 struct xb_vclock;
 int xb_vclock_init(void);
 void xb_vclock_exit(void);
 int xb_vclock_ctl(struct xb_vclock *vc);
+void xb_vclock_balloon_hook(void);
+void xb_vclock_balloon_done(void);
 
 /* credit.c: fair credit for chosen I/O tasks. */
 struct xb_credit;

@@ -54,6 +54,7 @@
 #include <linux/netlink.h>
 #include <linux/xballoon.h>
 
+#include "xb_notify.h"
 #include "xb_tool.h"
 
 #define XB_ABI_HINT "install matching xballoon and xballoond versions"
@@ -63,6 +64,8 @@
 
 /* How often the online CPUs are rescanned, uevents or not. */
 #define XB_SCAN_MS		1000
+/* Until every balloon holds its CPU (readiness), rescan this often. */
+#define XB_READY_POLL_MS	20
 /* A CPU whose balloon ended is not retried sooner than this. */
 #define XB_RETRY_NS		NSEC_PER_SEC
 /* Stopping: kick a thread again if it has not ended after this long. */
@@ -155,6 +158,8 @@ struct xb_bthread {
 	bool lost;
 	bool was_offline;
 	bool complained;
+	__u32 cap_source;
+	__u32 cap_est_pm;
 };
 
 static unsigned int nr_cpu_ids;
@@ -294,76 +299,6 @@ static int invalid_config(void)
 	return code;
 }
 
-/*
- * A cpulist ("0-3,5", a trailing newline allowed). Sets @map[cpu] for each
- * CPU below @nbits when @map is not NULL. Returns 0, -1 if the list is
- * malformed, or -2 with *@bad set if it names a CPU at or above @nbits.
- */
-static int parse_cpulist(const char *s, bool *map, unsigned int nbits,
-			 unsigned long *bad)
-{
-	unsigned long a, b, c;
-	const char *p;
-	char *end;
-
-	if (!*s || *s == '\n')
-		return -1;
-	for (p = s; *p && *p != '\n'; p = end) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		errno = 0;
-		a = strtoul(p, &end, 10);
-		if (errno)
-			return -1;
-		b = a;
-		if (*end == '-') {
-			p = end + 1;
-			if (*p < '0' || *p > '9')
-				return -1;
-			b = strtoul(p, &end, 10);
-			if (errno || b < a)
-				return -1;
-		}
-		if (b >= nbits) {
-			if (bad)
-				*bad = b;
-			return -2;
-		}
-		for (c = a; map && c <= b; c++)
-			map[c] = true;
-		if (*end == ',' && end[1] && end[1] != '\n')
-			end++;
-		else if (*end && *end != '\n')
-			return -1;
-	}
-	return 0;
-}
-
-/* The online CPUs into @map (nr_cpu_ids entries); 0 or -1 with errno. */
-static int read_online(bool *map)
-{
-	char buf[4096];
-	ssize_t len;
-	int fd, ret;
-
-	fd = open(XB_CPU_ONLINE, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = '\0';
-	memset(map, 0, nr_cpu_ids * sizeof(*map));
-	/* CPUs at or above nr_cpu_ids cannot be online: -2 cannot happen. */
-	ret = parse_cpulist(buf, map, UINT_MAX, NULL);
-	if (ret == -1) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
 /* ---------------------------------------------------------------------- */
 /* The balloon threads */
 
@@ -432,7 +367,7 @@ static int balloon_loop(struct xb_bthread *t, int fd)
 		b.size = sizeof(b);
 		b.flags = flags;
 		b.cpu = t->cpu;
-		if (ioctl(fd, XB_IOC_BALLOON, &b) == 0) {
+		if (xb_ioctl(fd, XB_IOC_BALLOON, &b) == 0) {
 			i = b.reason < XB_CNT_EINTR ? b.reason : XB_CNT_OTHER;
 			atomic_fetch_add_explicit(&t->cnt[i], 1,
 						  memory_order_relaxed);
@@ -571,7 +506,7 @@ static void scan(bool initial)
 	static bool read_failed;
 	unsigned int cpu, started = 0;
 
-	if (read_online(online)) {
+	if (xb_read_online(online, nr_cpu_ids)) {
 		if (!read_failed)
 			errmsg("cannot read " XB_CPU_ONLINE ": %s",
 			       strerror(errno));
@@ -623,6 +558,51 @@ static void scan(bool initial)
 		errmsg("none of the CPUs is online yet; waiting for them");
 }
 
+/*
+ * Does a balloon hold @cpu? Its thread's first XB_IOC_BALLOON returned, or
+ * (kthread mode, where that call sleeps until a signal) the module says
+ * the CPU is reserving (NWC) or has its reserve (WC).
+ */
+static bool cpu_held(int ctl_fd, unsigned int cpu)
+{
+	struct xb_cpu_stats st = { .size = sizeof(st), .cpu = cpu };
+
+	if (atomic_load(&threads[cpu].attached))
+		return true;
+	return xb_ioctl(ctl_fd, XB_IOC_CPU_STATS, &st) == 0 &&
+	       (st.mode == XB_MODE_NWC || st.mode == XB_MODE_WC);
+}
+
+/*
+ * Tell systemd (Type=notify) that the daemon is up once each wanted online
+ * CPU holds its balloon; a CPU that cannot be bound (not in our cpuset)
+ * does not hold readiness back. True once sent.
+ */
+static bool notify_ready(int ctl_fd)
+{
+	static bool sent;
+	unsigned int cpu, held = 0;
+	char msg[64];
+
+	if (sent)
+		return true;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct xb_bthread *t = &threads[cpu];
+
+		if (!wanted[cpu] || !online[cpu] || t->complained)
+			continue;
+		if (atomic_load(&t->state) != XB_T_RUNNING ||
+		    !cpu_held(ctl_fd, cpu))
+			return false;
+		held++;
+	}
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=ballooning on %u CPUs",
+		 held);
+	xb_notify(msg);
+	sent = true;
+	return true;
+}
+
 /* Stop every balloon thread and join it. */
 static void stop_all(void)
 {
@@ -667,6 +647,7 @@ static void report_stats(int ctl_fd)
 		[XB_MODE_DETACHED] = "detached",
 		[XB_MODE_NWC] = "NWC",
 		[XB_MODE_WC] = "WC",
+		[XB_MODE_ABSENT] = "absent",
 	};
 	unsigned long long v, d[XB_NR_CNT];
 	struct xb_cpu_stats st;
@@ -690,11 +671,16 @@ static void report_stats(int ctl_fd)
 		memset(&st, 0, sizeof(st));
 		st.size = sizeof(st);
 		st.cpu = cpu;
-		if (ioctl(ctl_fd, XB_IOC_CPU_STATS, &st) == 0) {
+		if (xb_ioctl(ctl_fd, XB_IOC_CPU_STATS, &st) == 0) {
 			if (st.mode < ARRAY_SIZE(modes))
 				snprintf(mode, sizeof(mode), "%s",
 					 modes[st.mode]);
-			if (st.eff_cap_pm)
+			if (st.cap_source)
+				snprintf(cap, sizeof(cap), "%u.%u %% (%s)",
+					 st.eff_cap_pm / 10,
+					 st.eff_cap_pm % 10,
+					 xb_cap_source_name(st.cap_source));
+			else if (st.eff_cap_pm)
 				snprintf(cap, sizeof(cap), "%u.%u %%",
 					 st.eff_cap_pm / 10,
 					 st.eff_cap_pm % 10);
@@ -713,6 +699,69 @@ static void report_stats(int ctl_fd)
 	}
 }
 
+/*
+ * Log where each balloon's cap comes from whenever that changes (told,
+ * learned, unknown and why) or the estimate moves by more than 5 %: the
+ * log then tells how the cap in use came about, without -v.
+ */
+static void report_cap_changes(int ctl_fd)
+{
+	struct xb_cpu_stats st;
+	char what[96];
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct xb_bthread *t = &threads[cpu];
+		unsigned int d;
+
+		/* Kernel threads hold the CPU from within one call: no return. */
+		if (atomic_load(&t->state) != XB_T_RUNNING)
+			continue;
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		st.cpu = cpu;
+		if (ioctl(ctl_fd, XB_IOC_CPU_STATS, &st) || !st.cap_source ||
+		    st.mode == XB_MODE_DETACHED)
+			continue;
+		d = st.cap_est_pm > t->cap_est_pm ?
+		    st.cap_est_pm - t->cap_est_pm : t->cap_est_pm - st.cap_est_pm;
+		if (st.cap_source == t->cap_source && d * 20 <= t->cap_est_pm)
+			continue;
+		t->cap_source = st.cap_source;
+		t->cap_est_pm = st.cap_est_pm;
+		xb_cap_describe(&st, what, sizeof(what));
+		errmsg("CPU %u: cap %s; in use %u.%u %%", cpu, what,
+		       st.eff_cap_pm / 10, st.eff_cap_pm % 10);
+	}
+}
+
+/*
+ * Say so, loudly, when the balloons can reserve nothing (bare metal; no
+ * cap set and nothing to learn one from), at start and whenever that
+ * changes: running without effect must never look like working. Under
+ * systemd (JOURNAL_STREAM set) the "<4>" prefix makes it a journal entry of
+ * priority warning (SyslogLevelPrefix=, on by default).
+ */
+static void report_inert(int ctl_fd)
+{
+	static char last[256];
+	char msg[256], line[400];
+	int n = xb_inert_scan(ctl_fd, nr_cpu_ids, msg, sizeof(msg));
+
+	if (n < 0 || !strcmp(msg, last))
+		return;
+	if (n) {
+		/* One write per message, as errmsg(). */
+		snprintf(line, sizeof(line),
+			 "%s%s: WARNING: inert, nothing will be reserved on CPUs %s\n",
+			 getenv("JOURNAL_STREAM") ? "<4>" : "", prog, msg);
+		fputs(line, stderr);
+	} else if (last[0]) {
+		errmsg("no longer inert: every CPU can reserve");
+	}
+	snprintf(last, sizeof(last), "%s", msg);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Setup */
 
@@ -723,7 +772,7 @@ static int check_module(int fd)
 
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
-	if (ioctl(fd, XB_IOC_INFO, &info)) {
+	if (xb_ioctl(fd, XB_IOC_INFO, &info)) {
 		if (errno == ENOTTY) {
 			fatal(XB_EXIT_ABI,
 			      "ABI mismatch: the module lacks XB_IOC_INFO; %s",
@@ -760,7 +809,7 @@ static int apply_config(int fd)
 
 	if (!opt.cfg_flags)
 		return XB_EXIT_OK;
-	if (ioctl(fd, XB_IOC_SET_CONFIG, &cfg) == 0)
+	if (xb_ioctl(fd, XB_IOC_SET_CONFIG, &cfg) == 0)
 		return XB_EXIT_OK;
 	if (errno == EINVAL)
 		return invalid_config();
@@ -782,12 +831,12 @@ static void announce(int fd)
 			 opt.priority);
 	else
 		snprintf(sched, sizeof(sched), "dynamic mode, SCHED_OTHER");
-	if (ioctl(fd, XB_IOC_GET_CONFIG, &cfg)) {
+	if (xb_ioctl(fd, XB_IOC_GET_CONFIG, &cfg)) {
 		errmsg("%s, CPUs %s", sched, opt.cpus ? opt.cpus : "all");
 		return;
 	}
 	if (cfg.cap_pm == XB_CAP_PM_LEARN)
-		snprintf(cap, sizeof(cap), "learned from steal");
+		snprintf(cap, sizeof(cap), "to be learned from steal");
 	else
 		snprintf(cap, sizeof(cap), "%u.%u %%", cfg.cap_pm / 10,
 			 cfg.cap_pm % 10);
@@ -922,7 +971,10 @@ static int run(void)
 	next_stats = now_ns() + opt.stats_interval * NSEC_PER_SEC;
 
 	while (running && !atomic_load(&fatal_code)) {
-		timeout = XB_SCAN_MS;
+		/* Until ready, look at the balloons often. */
+		timeout = notify_ready(ctl_fd) ? XB_SCAN_MS : XB_READY_POLL_MS;
+		report_cap_changes(ctl_fd);
+		report_inert(ctl_fd);
 		if (opt.verbose) {
 			unsigned long long now = now_ns();
 
@@ -953,6 +1005,7 @@ static int run(void)
 			scan(false);
 	}
 
+	xb_notify("STOPPING=1");
 	stop_all();
 	if (ev_fd >= 0)
 		close(ev_fd);
@@ -1059,12 +1112,8 @@ int main(int argc, char **argv)
 			opt.stats_interval = v;
 			break;
 		case 'h':
-			usage(stdout);
-			return XB_EXIT_OK;
 		case 'V':
-			printf("%s %s (ABI %u)\n", prog, XB_VERSION,
-			       XB_ABI_VERSION);
-			return XB_EXIT_OK;
+			return xb_help_version(c, prog, usage);
 		default:
 			return usage_error("bad option");
 		}

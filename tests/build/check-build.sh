@@ -3,7 +3,8 @@
 #
 # The build layer of `make check`, as TAP on stdout: for every kernel given,
 # the module builds with W=1 and not one warning, sparse says nothing, and
-# DKMS builds it from its registered source; once, checkpatch is clean.
+# DKMS builds it from its registered source; once, checkpatch is clean and
+# the man pages and the bash completion lint clean.
 # Logs of each step go to $XB_RESULTS/build-logs/.
 #
 # Usage: check-build.sh KVER...
@@ -38,7 +39,7 @@ tap_step() {
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 
 echo "TAP version 13"
-echo "1..$((3 * $# + 2))"
+echo "1..$((3 * $# + 3))"
 
 tap_step "dkms add registers /usr/src/xballoon-$version" "$logs/dkms-add.log" \
 	make -C "$top" --no-print-directory dkms-add
@@ -57,5 +58,8 @@ done
 
 tap_step "checkpatch clean" "$logs/checkpatch.log" \
 	make -C "$top" --no-print-directory checkpatch
+
+tap_step "man pages and completion lint clean" "$logs/doclint.log" \
+	make -C "$top" --no-print-directory doclint
 
 exit $((failed > 0))

@@ -18,8 +18,12 @@
 # XB_STEAL_CAP_PCT, when set, is passed on (the hypervisor's cap on this
 # guest; see xb_selftest's steal_under_cap). XB_TEST_SET=cap runs only the
 # tests that need a vCPU losing time (steal under the cap, the virtual
-# clock's charges), for a guest the host caps. A guest gets both from its
-# kernel command line: the kernel hands unknown NAME=value words to init's
+# clock's charges), for a guest the host caps. XB_TEST_SET=stress runs
+# only bin/xb_stress, the stress and fault tests (fuzzer, kill storms,
+# unload under load, parameter writes, CPU hotplug, unprivileged callers),
+# each phase XB_STRESS_SECS long (default 6; `make soak` uses more), with
+# XB_STRESS_FUZZ_CALLS, XB_STRESS_SEED and XB_STRESS_TESTS passed on (see
+# tests/selftests/xb_stress.c). A guest gets these from its kernel command line: the kernel hands unknown NAME=value words to init's
 # environment, e.g. XB_VM_APPEND=XB_STEAL_CAP_PCT=50 for tests/vm/run.sh.
 
 XB_PAYLOAD=${XB_PAYLOAD:-$(cd "$(dirname "$0")" && pwd)}
@@ -28,6 +32,10 @@ XB_MODULE=$XB_PAYLOAD/xballoon.ko
 XB_CTL=$bin/xballoonctl
 export XB_PAYLOAD XB_MODULE XB_CTL
 [ -n "${XB_STEAL_CAP_PCT:-}" ] && export XB_STEAL_CAP_PCT
+for v in XB_STRESS_SECS XB_STRESS_FUZZ_CALLS XB_STRESS_SEED XB_STRESS_TESTS \
+	 XB_STRESS_FREE_PCT XB_STRESS_DEBUG_KERNEL; do
+	eval "[ -n \"\${$v:-}\" ] && export $v"
+done
 set=${XB_TEST_SET:-all}
 
 tmp=$(mktemp -d /tmp/xb-run.XXXXXX 2>/dev/null) || tmp=/tmp/xb-run.$$
@@ -114,6 +122,9 @@ cap)
 	run_kselftest "$bin/xb_selftest" -r xb.steal_under_cap
 	run_kselftest "$bin/xb_vclock_test"
 	;;
+stress)
+	run_kselftest "$bin/xb_stress"
+	;;
 *)
 	run_kselftest "$bin/xb_selftest"
 	for t in "$bin"/xb_*_test; do
@@ -132,6 +143,9 @@ if [ "$ctl" = 0 ]; then
 else
 	result fail "xballoonctl info (exit $ctl)"
 fi
+
+# What the metrics say at the end, for the log (tests check them).
+"$XB_CTL" metrics 2>&1 | sed 's/^/# metrics: /'
 
 # 3. The module unloads cleanly at the end.
 if [ ! -d /sys/module/xballoon ]; then

@@ -15,6 +15,9 @@
 # skips are counted separately so that a layer that skips everything shows.
 # A missing or empty file, or one without a single result, counts as one
 # failure: a layer that produced nothing did not pass.
+# The first few "# " comment lines right after a failure (the harness puts
+# the kernel's splat there) are shown under it: CI keeps only the tail of
+# the output, and a failure without its reason cannot be acted on.
 set -eu
 
 if [ $# -eq 0 ]; then
@@ -39,6 +42,7 @@ for f in "$@"; do
 		{ sub(/\r$/, "") }
 		/^ok [0-9]+([^0-9]|$)/ {
 			pass++
+			why = -1
 			# A TAP directive is case-insensitive: "# SKIP", "# skip".
 			if (tolower($0) ~ /#[ \t]*skip/)
 				skip++
@@ -47,8 +51,15 @@ for f in "$@"; do
 		/^not ok [0-9]+([^0-9]|$)/ {
 			fail++
 			failed[fail] = $0
+			why = 0
 			next
 		}
+		/^# / && fail && why >= 0 && why < 8 {
+			failed[fail] = failed[fail] "\n  " $0
+			why++
+			next
+		}
+		{ why = -1 }
 		# A whole file skipped by plan ("1..0 # SKIP why", what
 		# ksft_exit_skip() prints before any test) is one skip.
 		/^1\.\.0([^0-9]|$)/ { skipplan = 1; next }

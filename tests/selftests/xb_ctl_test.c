@@ -168,6 +168,33 @@ static int credit_count(int fd)
 	return -1;
 }
 
+/* Wait up to a second for the file @path to read @comm. */
+static bool wait_comm(const char *path, const char *comm)
+{
+	char buf[32];
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (!read_str(path, buf, sizeof(buf)) && !strcmp(buf, comm))
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+/* A child that sleeps under the name @comm until killed; its pid. */
+static pid_t spawn_child_named(const char *comm)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		prctl(PR_SET_NAME, comm, 0, 0, 0);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
 /* A child that sleeps under the name CHILD_COMM until killed; its pid. */
 static pid_t spawn_child(void)
 {
@@ -303,7 +330,7 @@ static void check_vclock_json(struct __test_metadata *_metadata,
 	doc = parse_out(_metadata, o);
 	ASSERT_NE(NULL, doc);
 	ASSERT_EQ(XB_JSON_OBJECT, doc->type);
-	EXPECT_EQ(7U, xb_json_count(doc));
+	EXPECT_EQ(8U, xb_json_count(doc));
 
 	v = xb_json_get(doc, "enable");
 	ASSERT_TRUE(is_uint(v));
@@ -853,6 +880,167 @@ TEST(ctl_help_lists_the_commands)
 	EXPECT_EQ(0, o->code);
 	EXPECT_NE(NULL, strstr(o->out, "--no-schedstats"));
 	free(o);
+}
+
+/* ---------------------------------------------------------------------- */
+/* JSON: the schema version, and UTF-8 whatever the bytes */
+
+/* Every --json output says its schema version, 1, as its first member. */
+TEST_F(ctl, every_json_output_has_a_schema_version)
+{
+	static const char * const cmds[][4] = {
+		{ "info", "--json" },
+		{ "steal", "--json" },
+		{ "steal", "--json", "--interval", "10" },
+		{ "status", "--json" },
+		{ "vclock", "--json" },
+		{ "credit", "list", "--json" },
+	};
+	const char *args[5] = { };
+	const struct xb_json *v;
+	struct xb_output *o = &self->o;
+	struct xb_json *doc;
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		for (j = 0; j < 4; j++)
+			args[j] = cmds[i][j];
+		ASSERT_EQ(0, run_ctl(args, o));
+		EXPECT_EQ(0, o->code) log_output(o);
+		doc = parse_out(_metadata, o);
+		ASSERT_NE(NULL, doc) TH_LOG("%s %s", args[0], args[1]);
+		ASSERT_EQ(XB_JSON_OBJECT, doc->type);
+		v = xb_json_get(doc, "schema_version");
+		ASSERT_TRUE(is_uint(v)) TH_LOG("%s: no schema_version", args[0]);
+		EXPECT_EQ(1ULL, v->uint);
+		/* First, so that a reader sees it before anything else. */
+		EXPECT_STREQ("schema_version", doc->child->key);
+		xb_json_free(doc);
+	}
+}
+
+/*
+ * A task may name itself with any bytes but NUL and '/': 0xff 0xfe is no
+ * UTF-8. credit list --json must still be valid JSON (which the parser
+ * checks: it refuses invalid UTF-8), with U+FFFD in their place.
+ */
+TEST_F(ctl, invalid_utf8_comm_gives_valid_json)
+{
+	static const char * const list[] = { "credit", "list", "--json", NULL };
+	const struct xb_json *e, *tc;
+	struct xb_output *o = &self->o;
+	struct xb_credit c;
+	struct xb_json *doc;
+	char comm[32];
+
+	self->child = spawn_child_named("xb-\xff\xfe-child");
+	ASSERT_LT(0, self->child);
+	/* Its new name shows once the child has run prctl(). */
+	snprintf(comm, sizeof(comm), "/proc/%d/comm", self->child);
+	ASSERT_TRUE(wait_comm(comm, "xb-\xff\xfe-child"));
+	ASSERT_EQ(0, credit(self->fd, XB_CREDIT_ADD_PID, self->child, NULL,
+			    &c));
+
+	ASSERT_EQ(0, run_ctl(list, o));
+	ASSERT_EQ(0, o->code) log_output(o);
+	doc = parse_out(_metadata, o);
+	ASSERT_NE(NULL, doc);
+	e = xb_json_get(doc, "entries");
+	ASSERT_EQ(1U, xb_json_count(e));
+	tc = xb_json_get(e->child, "task_comm");
+	ASSERT_NE(NULL, tc);
+	ASSERT_EQ(XB_JSON_STRING, tc->type);
+	EXPECT_STREQ("xb-\xef\xbf\xbd\xef\xbf\xbd-child", tc->str);
+	xb_json_free(doc);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Help and the errors of set */
+
+/* set --help is set's help, not the global one; so is "help set". */
+TEST_F(ctl, set_help_is_the_help_of_set)
+{
+	static const char * const how[][3] = {
+		{ "set", "--help" }, { "set", "-h" }, { "help", "set" },
+	};
+	struct xb_output *o = &self->o;
+	const char *args[3] = { };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(how); i++) {
+		args[0] = how[i][0];
+		args[1] = how[i][1];
+		ASSERT_EQ(0, run_ctl(args, o));
+		EXPECT_EQ(0, o->code) log_output(o);
+		EXPECT_NE(NULL, strstr(o->out, "Usage: xballoonctl set "));
+		EXPECT_NE(NULL, strstr(o->out, "--period-us N"));
+		EXPECT_NE(NULL, strstr(o->out, "1000-1000000"));
+		/* Nothing of the other commands. */
+		EXPECT_EQ(NULL, strstr(o->out, "credit"));
+		EXPECT_EQ(NULL, strstr(o->out, "vclock"));
+	}
+	/* Each command has its own. */
+	args[0] = "metrics";
+	args[1] = "--help";
+	ASSERT_EQ(0, run_ctl(args, o));
+	EXPECT_EQ(0, o->code);
+	EXPECT_NE(NULL, strstr(o->out, "Usage: xballoonctl metrics"));
+	EXPECT_EQ(NULL, strstr(o->out, "credit"));
+}
+
+/*
+ * Every bad value given to set is named in its message, with the range
+ * that would be accepted; the configuration stays as it was.
+ */
+TEST_F(ctl, set_names_each_bad_value_and_its_range)
+{
+	static const struct {
+		const char *opt, *val;
+		int code;
+		const char *range;
+	} cases[] = {
+		{ "--period-us", "999", 1, "1000-1000000 us" },
+		{ "--period-us", "99999999999", 1, "1000-1000000 us" },
+		{ "--period-us", "fast", 64, "1000-1000000" },
+		{ "--cap", "150", 1, "1-100 % of one CPU" },
+		{ "--cap", "0", 1, "1-100 % of one CPU" },
+		{ "--cap", "33.33", 1, "0.1 % steps" },
+		{ "--cap", "half", 64, "1-100, 0.1 % steps" },
+		{ "--cap-pm", "5", 1, "10-1000 per mille" },
+		{ "--cap-pm", "1001", 1, "10-1000 per mille" },
+		{ "--cap-pm", "lots", 64, "10-1000, or 0 to learn" },
+	};
+	struct xb_config before = { .size = sizeof(before) };
+	struct xb_config after = { .size = sizeof(after) };
+	struct xb_output *o = &self->o;
+	const char *args[4] = { "set" };
+	char want[64];
+	unsigned int i;
+
+	ASSERT_EQ(0, do_ioctl(self->fd, XB_IOC_GET_CONFIG, &before));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		args[1] = cases[i].opt;
+		args[2] = cases[i].val;
+		ASSERT_EQ(0, run_ctl(args, o));
+		/* Out of range: "--cap 150"; not a number: "not 'half'". */
+		if (cases[i].code == 1)
+			snprintf(want, sizeof(want), "%s %s", cases[i].opt,
+				 cases[i].val);
+		else
+			snprintf(want, sizeof(want), "not '%s'", cases[i].val);
+		if (o->code != cases[i].code || !strstr(o->err, want) ||
+		    !strstr(o->err, cases[i].range))
+			TH_LOG("set %s %s: want exit %d naming '%s' and '%s'",
+			       cases[i].opt, cases[i].val, cases[i].code,
+			       want, cases[i].range);
+		EXPECT_EQ(cases[i].code, o->code) log_output(o);
+		EXPECT_NE(NULL, strstr(o->err, want)) log_output(o);
+		EXPECT_NE(NULL, strstr(o->err, cases[i].range)) log_output(o);
+		EXPECT_EQ(0, o->out[0]);
+	}
+	ASSERT_EQ(0, do_ioctl(self->fd, XB_IOC_GET_CONFIG, &after));
+	EXPECT_EQ(before.period_us, after.period_us);
+	EXPECT_EQ(before.cap_pm, after.cap_pm);
 }
 
 TEST_HARNESS_MAIN

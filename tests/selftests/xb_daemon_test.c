@@ -57,6 +57,7 @@
 /* The configuration every test leaves behind: the module's defaults. */
 #define DEFAULT_PERIOD_US	10000
 #define DEFAULT_CAP_PM		XB_CAP_PM_LEARN
+#define CAP_LEARN_PARAM		XB_SYSFS "/parameters/cap_learn"
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers */
@@ -279,6 +280,7 @@ FIXTURE(daemon) {
 	int log;		/* its stdout and stderr */
 	char log_path[XB_LOG_PATH_LEN];	/* where they go, "" if nowhere */
 	bool cpu1_offline;	/* the test took CPU 1 offline */
+	bool learn_off;		/* the test set cap_learn=N */
 };
 
 FIXTURE_SETUP(daemon)
@@ -321,6 +323,8 @@ FIXTURE_TEARDOWN_PARENT(daemon)
 	}
 	if (self->cpu1_offline)
 		write_str(CPU1_ONLINE, "1");
+	if (self->learn_off)
+		write_str(CAP_LEARN_PARAM, "Y");
 	fd = open(XB_DEV, O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		set_config(fd, DEFAULT_PERIOD_US, DEFAULT_CAP_PM);
@@ -484,9 +488,13 @@ TEST_F_TIMEOUT(daemon, dynamic_mode_threads_are_cfs_and_not_charged, 60)
 	h1 = s1.halt_ns;
 	TH_LOG("CPU %u: halted %llu ms, charged %llu ms in 1 s", cpu,
 	       (h1 - h0) / NSEC_PER_MSEC, (r1 - r0) / NSEC_PER_MSEC);
-	/* Cap 50 %: about half of each period is held. */
+	/*
+	 * Cap 50 %: about half of each period is held. A thread charged for
+	 * its halts is charged at least that much, plus its own work
+	 * between them (which a debug kernel makes several times longer).
+	 */
 	ASSERT_LT(100 * NSEC_PER_MSEC, h1 - h0);
-	EXPECT_LT(r1 - r0, (h1 - h0) / 2);
+	EXPECT_LT(r1 - r0, h1 - h0);
 	stop_daemon(_metadata, self);
 }
 
@@ -895,6 +903,75 @@ TEST_F(daemon, ctl_set_changes_the_configuration)
 			EXPECT_NE(NULL, strstr(out->out, "invalid value"));
 	}
 	free(out);
+}
+
+/* Wait up to @ms for @log to hold @text. */
+static bool wait_log(int log, const char *text, unsigned int ms)
+{
+	unsigned long long end = now_ns() + ms * NSEC_PER_MSEC;
+	char buf[16384];
+
+	for (;;) {
+		read_log(log, buf, sizeof(buf));
+		if (strstr(buf, text))
+			return true;
+		if (now_ns() > end)
+			return false;
+		sleep_ms(50);
+	}
+}
+
+/*
+ * No cap told and nothing to learn one from (here: learning off, which
+ * the module reports as it does a missing steal source): the daemon warns
+ * at start that nothing will be reserved, and says so again once a cap is
+ * told. Never inert in silence.
+ */
+TEST_F_TIMEOUT(daemon, warns_when_inert, 60)
+{
+	static const char * const args[] = { "--mode", "dynamic", NULL };
+	static const char * const cap[] = { "set", "--cap", "50", NULL };
+	struct xb_output *out;
+	char buf[16384];
+
+	self->learn_off = true;
+	ASSERT_EQ(0, write_str(CAP_LEARN_PARAM, "N"));
+	ASSERT_EQ(0, set_config(self->fd, DEFAULT_PERIOD_US, 0));
+	ASSERT_LT(0, start_daemon(self, args));
+	wait_attached(_metadata, self, self->online);
+	EXPECT_TRUE(wait_log(self->log, "WARNING: inert", 5000));
+	read_log(self->log, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "cap learning is off"));
+
+	out = malloc(sizeof(*out));
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, run_tool("xballoonctl", cap, out));
+	EXPECT_EQ(0, out->code);
+	free(out);
+	EXPECT_TRUE(wait_log(self->log, "no longer inert", 5000));
+	stop_daemon(_metadata, self);
+
+	ASSERT_EQ(0, write_str(CAP_LEARN_PARAM, "Y"));
+	self->learn_off = false;
+}
+
+/* With a steal source to learn from, no warning. */
+TEST_F_TIMEOUT(daemon, no_warning_when_it_can_learn, 60)
+{
+	static const char * const args[] = { "--mode", "dynamic", NULL };
+	struct xb_info info = { .size = sizeof(info) };
+	char buf[16384];
+
+	ASSERT_EQ(0, ioctl(self->fd, XB_IOC_INFO, &info));
+	if (info.steal_source == XB_STEAL_NONE || info.hypervisor == XB_HV_NONE)
+		SKIP(return, "no steal source, or bare metal");
+	ASSERT_LT(0, start_daemon(self, args));
+	wait_attached(_metadata, self, self->online);
+	/* The check runs before the first wait of the main loop. */
+	sleep_ms(1500);
+	read_log(self->log, buf, sizeof(buf));
+	EXPECT_EQ(NULL, strstr(buf, "inert")) log_text("xballoond", buf);
+	stop_daemon(_metadata, self);
 }
 
 /* ---------------------------------------------------------------------- */

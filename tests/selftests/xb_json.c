@@ -6,7 +6,14 @@
  *
  * Strict on purpose: it exists to reject what a careless printf() produces
  * (trailing commas, bare words, unescaped control characters, leading zeros,
- * NaN, two values in one document).
+ * NaN, two values in one document, bytes that are not UTF-8).
+ *
+ * xballoonctl writes its JSON with json-c, but this checker stays ours: it
+ * must judge that output, not share its library's idea of JSON. json-c's
+ * parser keeps the last of two equal member names without a word (the
+ * tests reject duplicates) and is lenient unless told otherwise; and a
+ * wrapper turning its objects into this tree, which every test walks,
+ * would be about as long as the parser itself.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -92,6 +99,42 @@ static char *put_utf8(char *o, unsigned int cp)
 }
 
 /* A string at ps->p (on the opening quote), decoded into a new buffer. */
+/*
+ * Length of the UTF-8 sequence at @p, 0 if it is not valid (RFC 3629:
+ * shortest form, no surrogates, at most U+10FFFF). A JSON text must be
+ * UTF-8 (RFC 8259, 8.1); the NUL ending the text stops a truncated one.
+ */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
 static char *parse_string(struct xb_json_parser *ps)
 {
 	const char *p = ps->p + 1;
@@ -116,6 +159,19 @@ static char *parse_string(struct xb_json_parser *ps)
 			ps->p = p;
 			fail(ps, "control character in string");
 			goto err;
+		}
+		if (c >= 0x80) {
+			size_t n = utf8_len((const unsigned char *)p);
+
+			if (!n) {
+				ps->p = p;
+				fail(ps, "invalid UTF-8 in string");
+				goto err;
+			}
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+			continue;
 		}
 		if (c != '\\') {
 			*o++ = c;

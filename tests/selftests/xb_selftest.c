@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -118,12 +119,16 @@ TEST(json_parser)
 		"{}", "[]", " { \"a\" : [ 1 , -2.5e+3, true, false, null ] } ",
 		"\"\\u00e9\\ud83d\\ude00\\n\"", "0", "-0.0E-1", "[[[]]]",
 		"{\"a\":{\"b\":{}}}", "18446744073709551615",
+		"\"caf\xc3\xa9 \xf0\x9f\x98\x80 \xef\xbf\xbd\"",
 	};
 	static const char * const bad[] = {
 		"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\"}", "{a:1}",
 		"[1 2]", "01", "1.", ".5", "-", "1e", "+1", "NaN", "tru",
 		"\"abc", "\"a\tb\"", "\"\\x\"", "\"\\ud800\"", "{} {}",
 		"[1]]", "{\"a\":1 \"b\":2}", "'a'", "[\"a\",]",
+		/* Not UTF-8: a stray byte, overlong, surrogate, truncated. */
+		"\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xc3\"",
+		"\"\xf4\x90\x80\x80\"",
 	};
 	const struct xb_json *m;
 	struct xb_json *v;
@@ -437,6 +442,7 @@ TEST_F_TIMEOUT(xb_mod, ctl_not_loaded, 60)
 {
 	static const char * const info_args[] = { "info", NULL };
 	static const char * const json_args[] = { "info", "--json", NULL };
+	static const char * const metrics_args[] = { "metrics", NULL };
 	struct xb_output *r;
 
 	if (!have_module_path())
@@ -460,6 +466,11 @@ TEST_F_TIMEOUT(xb_mod, ctl_not_loaded, 60)
 	ASSERT_EQ(0, run_ctl(r, false, json_args));
 	EXPECT_EQ(2, r->code);
 	EXPECT_EQ(0, r->out_len);
+
+	/* Metrics say the module is down rather than nothing. */
+	ASSERT_EQ(0, run_ctl(r, false, metrics_args));
+	EXPECT_EQ(2, r->code);
+	EXPECT_NE(NULL, strstr(r->out, "\nxballoon_up 0\n"));
 	free(r);
 
 	ASSERT_EQ(0, xb_load(NULL));
@@ -470,7 +481,8 @@ TEST_F_TIMEOUT(xb_mod, ctl_not_loaded, 60)
 /*
  * Every ioctl, table-driven as in iommufd's selftest: each row is one ioctl
  * with the size of its structure, and each xb_ioctl test runs for every row
- * (one FIXTURE_VARIANT_ADD per row, further down). A new ioctl needs a row
+ * and for each of its numbers, the size-free one and every legacy one (one
+ * FIXTURE_VARIANT_ADD per number, further down). A new ioctl needs a row
  * here and a variant: unknown_ioctls fails until it has them.
  */
 
@@ -479,9 +491,17 @@ TEST_F_TIMEOUT(xb_mod, ctl_not_loaded, 60)
 /* A number of our type that no ioctl will ever have. */
 #define XB_IOC_UNKNOWN _IOWR(XB_IOCTL_TYPE, 0xff, struct xb_info)
 
+/* Most legacy numbers of one ioctl. */
+#define XB_MAX_LEGACY 2
+
+/*
+ * The legacy numbers are spelled out: they are what binaries built from
+ * the headers of earlier releases send, whatever today's header says.
+ */
 struct xb_ioctl_desc {
 	const char *name;
 	unsigned long cmd;
+	unsigned long legacy[XB_MAX_LEGACY];	/* shipped _IOWR numbers */
 	size_t size;
 	long reserved_off;	/* offset of a __u32 reserved field, or -1 */
 	__u32 known_flags;	/* flags bits the ioctl defines */
@@ -507,6 +527,7 @@ static int fill_cpu_steal(int fd, void *buf)
 static const struct xb_ioctl_desc xb_ioctl_info = {
 	.name = "XB_IOC_INFO",
 	.cmd = XB_IOC_INFO,
+	.legacy = { 0xc048ba40 },
 	.size = sizeof(struct xb_info),
 	.reserved_off = offsetof(struct xb_info, __reserved),
 	.fill = fill_info,
@@ -515,6 +536,7 @@ static const struct xb_ioctl_desc xb_ioctl_info = {
 static const struct xb_ioctl_desc xb_ioctl_cpu_steal = {
 	.name = "XB_IOC_CPU_STEAL",
 	.cmd = XB_IOC_CPU_STEAL,
+	.legacy = { 0xc020ba41 },
 	.size = sizeof(struct xb_cpu_steal),
 	.reserved_off = -1,
 	.fill = fill_cpu_steal,
@@ -533,6 +555,7 @@ static int fill_balloon(int fd, void *buf)
 static const struct xb_ioctl_desc xb_ioctl_balloon = {
 	.name = "XB_IOC_BALLOON",
 	.cmd = XB_IOC_BALLOON,
+	.legacy = { 0xc020ba42 },
 	.size = sizeof(struct xb_balloon),
 	.reserved_off = offsetof(struct xb_balloon, __reserved),
 	.known_flags = XB_BALLOON_DYNAMIC | XB_BALLOON_KTHREAD,
@@ -551,6 +574,7 @@ static int fill_get_config(int fd, void *buf)
 static const struct xb_ioctl_desc xb_ioctl_get_config = {
 	.name = "XB_IOC_GET_CONFIG",
 	.cmd = XB_IOC_GET_CONFIG,
+	.legacy = { 0xc014ba43 },
 	.size = sizeof(struct xb_config),
 	.reserved_off = offsetof(struct xb_config, __reserved),
 	.feature = XB_FEATURE_BALLOON,
@@ -574,6 +598,7 @@ static int fill_set_config(int fd, void *buf)
 static const struct xb_ioctl_desc xb_ioctl_set_config = {
 	.name = "XB_IOC_SET_CONFIG",
 	.cmd = XB_IOC_SET_CONFIG,
+	.legacy = { 0xc014ba44 },
 	.size = sizeof(struct xb_config),
 	.reserved_off = offsetof(struct xb_config, __reserved),
 	.known_flags = XB_CONFIG_PERIOD | XB_CONFIG_CAP,
@@ -594,6 +619,7 @@ static int fill_cpu_stats(int fd, void *buf)
 static const struct xb_ioctl_desc xb_ioctl_cpu_stats = {
 	.name = "XB_IOC_CPU_STATS",
 	.cmd = XB_IOC_CPU_STATS,
+	.legacy = { 0xc070ba45 },
 	.size = sizeof(struct xb_cpu_stats),
 	.reserved_off = offsetof(struct xb_cpu_stats, __reserved),
 	.feature = XB_FEATURE_BALLOON,
@@ -611,6 +637,7 @@ static int fill_vclock(int fd, void *buf)
 static const struct xb_ioctl_desc xb_ioctl_vclock = {
 	.name = "XB_IOC_VCLOCK",
 	.cmd = XB_IOC_VCLOCK,
+	.legacy = { 0xc028ba46 },
 	.size = sizeof(struct xb_vclock),
 	.reserved_off = -1,
 	.known_flags = XB_VCLOCK_SET,
@@ -632,6 +659,7 @@ static int fill_credit(int fd, void *buf)
 static const struct xb_ioctl_desc xb_ioctl_credit = {
 	.name = "XB_IOC_CREDIT",
 	.cmd = XB_IOC_CREDIT,
+	.legacy = { 0xc040ba47, 0xc038ba47 },
 	.size = sizeof(struct xb_credit),
 	.reserved_off = -1,
 	.feature = XB_FEATURE_CREDIT,
@@ -837,18 +865,47 @@ TEST_F(xb, info_hypervisor)
 
 static bool known_ioctl(unsigned long cmd)
 {
-	unsigned int i;
+	unsigned int i, j;
 
-	for (i = 0; i < ARRAY_SIZE(xb_ioctls); i++)
+	for (i = 0; i < ARRAY_SIZE(xb_ioctls); i++) {
 		if (xb_ioctls[i]->cmd == cmd)
 			return true;
+		for (j = 0; j < XB_MAX_LEGACY; j++)
+			if (xb_ioctls[i]->legacy[j] == cmd)
+				return true;
+	}
 	return false;
 }
 
+/* The numbers carry no size and no direction: _IO(XB_IOCTL_TYPE, nr). */
+TEST(ioctl_numbers)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(xb_ioctls); i++) {
+		const struct xb_ioctl_desc *d = xb_ioctls[i];
+
+		EXPECT_EQ(_IO(XB_IOCTL_TYPE, XB_CMD_BASE + i), d->cmd)
+			TH_LOG("%s is 0x%08lx", d->name, d->cmd);
+		EXPECT_EQ(0, _IOC_SIZE(d->cmd));
+		EXPECT_EQ(_IOC_NONE, _IOC_DIR(d->cmd));
+		/* each legacy number is _IOWR of the same nr */
+		for (j = 0; j < XB_MAX_LEGACY && d->legacy[j]; j++) {
+			EXPECT_EQ(_IOC_NR(d->cmd), _IOC_NR(d->legacy[j]));
+			EXPECT_EQ(_IOC_TYPE(d->cmd), _IOC_TYPE(d->legacy[j]));
+			EXPECT_EQ(_IOC_READ | _IOC_WRITE,
+				  _IOC_DIR(d->legacy[j]));
+		}
+	}
+	EXPECT_EQ(0xba40, XB_IOC_INFO);
+	EXPECT_EQ(0xba47, XB_IOC_CREDIT);
+}
+
 /*
- * ENOTTY for every number of our type that is not in xb_ioctls[]: each nr
- * with each direction and with the size of each of our structures. So the
- * table cannot miss an ioctl that the module answers.
+ * ENOTTY for every number of our type that is not in xb_ioctls[], new or
+ * legacy: each nr with each direction and with the size of each of our
+ * structures, now and as shipped. So the table cannot miss an ioctl that
+ * the module answers, and a known nr answers only its own numbers.
  */
 TEST_F(xb, unknown_ioctls)
 {
@@ -860,13 +917,24 @@ TEST_F(xb, unknown_ioctls)
 		_IOWR(XB_IOCTL_TYPE, XB_CMD_BASE - 1, struct xb_info),
 		_IOWR(XB_IOCTL_TYPE + 1, XB_CMD_INFO, struct xb_info),
 		_IOWR(XB_IOCTL_TYPE - 1, XB_CMD_CPU_STEAL, struct xb_cpu_steal),
-		_IO(XB_IOCTL_TYPE, XB_CMD_INFO),
+		_IO(XB_IOCTL_TYPE + 1, XB_CMD_INFO),
+		_IO(XB_IOCTL_TYPE, XB_CMD_BASE - 1),
+		_IO(XB_IOCTL_TYPE, XB_CMD_CREDIT + 1),
 		_IOR(XB_IOCTL_TYPE, XB_CMD_INFO, struct xb_info),
 		_IOW(XB_IOCTL_TYPE, XB_CMD_INFO, struct xb_info),
 		_IOWR(XB_IOCTL_TYPE, XB_CMD_INFO, struct xb_cpu_steal),
+		/* an _IOWR of a known nr with a size never shipped */
+		_IOC(_IOC_READ | _IOC_WRITE, XB_IOCTL_TYPE, XB_CMD_INFO, 0x50),
+		_IOC(_IOC_READ | _IOC_WRITE, XB_IOCTL_TYPE, XB_CMD_CREDIT, 0x48),
+		_IOC(_IOC_READ | _IOC_WRITE, XB_IOCTL_TYPE, XB_CMD_CREDIT, 0x30),
+		_IOC(_IOC_READ | _IOC_WRITE, XB_IOCTL_TYPE, XB_CMD_VCLOCK, 0x30),
+		/* a legacy number's size with another direction */
+		_IOC(_IOC_WRITE, XB_IOCTL_TYPE, XB_CMD_CREDIT, 0x38),
+		_IOC(_IOC_READ, XB_IOCTL_TYPE, XB_CMD_CREDIT, 0x40),
 		XB_IOC_UNKNOWN,
 	};
-	unsigned int nr, d, s, sizes[2 + ARRAY_SIZE(xb_ioctls)];
+	unsigned int nr, d, s, j, nsizes = 0;
+	unsigned int sizes[3 + (1 + XB_MAX_LEGACY) * ARRAY_SIZE(xb_ioctls)];
 	union {
 		__u64 align;
 		char buf[XB_MAX_ARG];
@@ -875,10 +943,16 @@ TEST_F(xb, unknown_ioctls)
 	unsigned long cmd;
 	int ret;
 
-	sizes[0] = 0;
-	sizes[1] = 8;
-	for (s = 0; s < ARRAY_SIZE(xb_ioctls); s++)
-		sizes[2 + s] = xb_ioctls[s]->size;
+	sizes[nsizes++] = 0;
+	sizes[nsizes++] = 8;
+	sizes[nsizes++] = _IOC_SIZEMASK;
+	for (s = 0; s < ARRAY_SIZE(xb_ioctls); s++) {
+		sizes[nsizes++] = xb_ioctls[s]->size;
+		for (j = 0; j < XB_MAX_LEGACY; j++)
+			if (xb_ioctls[s]->legacy[j])
+				sizes[nsizes++] =
+					_IOC_SIZE(xb_ioctls[s]->legacy[j]);
+	}
 
 	/* The cases by name: another nr, another type, no structure. */
 	for (s = 0; s < ARRAY_SIZE(unknown); s++) {
@@ -892,9 +966,7 @@ TEST_F(xb, unknown_ioctls)
 
 	for (nr = 0; nr < 256; nr++) {
 		for (d = 0; d < ARRAY_SIZE(dirs); d++) {
-			for (s = 0; s < ARRAY_SIZE(sizes); s++) {
-				if (dirs[d] == _IOC_NONE && s)
-					break;
+			for (s = 0; s < nsizes; s++) {
 				cmd = _IOC(dirs[d], XB_IOCTL_TYPE, nr,
 					   sizes[s]);
 				if (known_ioctl(cmd))
@@ -1411,26 +1483,44 @@ TEST_F(xb, ctl_unprivileged)
 
 FIXTURE(xb_ioctl) {
 	int fd;
+	unsigned long cmd;		/* the number the variant tests */
 	size_t page;
 	char *buf;			/* two pages, the second PROT_NONE */
 	char tmpl[XB_MAX_ARG];		/* a valid request, from ->fill() */
 };
 
+/* @alias: 0 for the size-free number, n for d->legacy[n - 1] */
 FIXTURE_VARIANT(xb_ioctl) {
 	const struct xb_ioctl_desc *d;
+	int alias;
 };
 
 FIXTURE_VARIANT_ADD(xb_ioctl, info) {
 	.d = &xb_ioctl_info,
 };
 
+FIXTURE_VARIANT_ADD(xb_ioctl, info_legacy) {
+	.d = &xb_ioctl_info,
+	.alias = 1,
+};
+
 FIXTURE_VARIANT_ADD(xb_ioctl, cpu_steal) {
 	.d = &xb_ioctl_cpu_steal,
+};
+
+FIXTURE_VARIANT_ADD(xb_ioctl, cpu_steal_legacy) {
+	.d = &xb_ioctl_cpu_steal,
+	.alias = 1,
 };
 
 #ifdef XB_IOC_BALLOON
 FIXTURE_VARIANT_ADD(xb_ioctl, balloon) {
 	.d = &xb_ioctl_balloon,
+};
+
+FIXTURE_VARIANT_ADD(xb_ioctl, balloon_legacy) {
+	.d = &xb_ioctl_balloon,
+	.alias = 1,
 };
 #endif
 
@@ -1438,11 +1528,21 @@ FIXTURE_VARIANT_ADD(xb_ioctl, balloon) {
 FIXTURE_VARIANT_ADD(xb_ioctl, get_config) {
 	.d = &xb_ioctl_get_config,
 };
+
+FIXTURE_VARIANT_ADD(xb_ioctl, get_config_legacy) {
+	.d = &xb_ioctl_get_config,
+	.alias = 1,
+};
 #endif
 
 #ifdef XB_IOC_SET_CONFIG
 FIXTURE_VARIANT_ADD(xb_ioctl, set_config) {
 	.d = &xb_ioctl_set_config,
+};
+
+FIXTURE_VARIANT_ADD(xb_ioctl, set_config_legacy) {
+	.d = &xb_ioctl_set_config,
+	.alias = 1,
 };
 #endif
 
@@ -1450,17 +1550,38 @@ FIXTURE_VARIANT_ADD(xb_ioctl, set_config) {
 FIXTURE_VARIANT_ADD(xb_ioctl, cpu_stats) {
 	.d = &xb_ioctl_cpu_stats,
 };
+
+FIXTURE_VARIANT_ADD(xb_ioctl, cpu_stats_legacy) {
+	.d = &xb_ioctl_cpu_stats,
+	.alias = 1,
+};
 #endif
 
 #ifdef XB_IOC_VCLOCK
 FIXTURE_VARIANT_ADD(xb_ioctl, vclock) {
 	.d = &xb_ioctl_vclock,
 };
+
+FIXTURE_VARIANT_ADD(xb_ioctl, vclock_legacy) {
+	.d = &xb_ioctl_vclock,
+	.alias = 1,
+};
 #endif
 
 #ifdef XB_IOC_CREDIT
 FIXTURE_VARIANT_ADD(xb_ioctl, credit) {
 	.d = &xb_ioctl_credit,
+};
+
+FIXTURE_VARIANT_ADD(xb_ioctl, credit_legacy) {
+	.d = &xb_ioctl_credit,
+	.alias = 1,
+};
+
+/* 0xc038ba47: XB_IOC_CREDIT before cgroup_id */
+FIXTURE_VARIANT_ADD(xb_ioctl, credit_legacy_pre_cgroup) {
+	.d = &xb_ioctl_credit,
+	.alias = 2,
 };
 #endif
 
@@ -1472,6 +1593,8 @@ FIXTURE_SETUP(xb_ioctl)
 
 	self->fd = -1;
 	self->buf = MAP_FAILED;
+	self->cmd = variant->alias ? d->legacy[variant->alias - 1] : d->cmd;
+	ASSERT_NE(0, self->cmd);
 	ASSERT_GE(sizeof(self->tmpl), d->size);
 	if (!xb_loaded()) {
 		if (!have_module_path())
@@ -1533,7 +1656,7 @@ static void *request(struct xb_ioctl_data *self,
 static int call(struct xb_ioctl_data *self, const struct xb_ioctl_desc *d,
 		void *arg)
 {
-	return do_ioctl(self->fd, d->cmd, arg);
+	return do_ioctl(self->fd, self->cmd, arg);
 }
 
 TEST_F(xb_ioctl, size_exact)
@@ -1594,6 +1717,73 @@ TEST_F(xb_ioctl, size_long_zero)
 
 	EXPECT_EQ(0, call(self, d, request(self, d, 0, d->size + 1)));
 	EXPECT_EQ(0, call(self, d, request(self, d, 0, self->page)));
+}
+
+/*
+ * A size above a page is E2BIG before anything past it is read: with the
+ * rest of the page unreadable (else EFAULT), and with a readable zeroed
+ * tail (else copy_struct_from_user() would accept it).
+ */
+TEST_F(xb_ioctl, size_above_page)
+{
+	const struct xb_ioctl_desc *d = variant->d;
+	size_t len = 2 * self->page;
+	char *big, *p;
+
+	p = request(self, d, 0, self->page + 1);
+	EXPECT_EQ(-E2BIG, call(self, d, p));
+	/* nothing was written back */
+	EXPECT_EQ(self->page + 1, *(__u32 *)p);
+	EXPECT_EQ(0, memcmp(p + sizeof(__u32), self->tmpl + sizeof(__u32),
+			    d->size - sizeof(__u32)));
+
+	big = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, big);
+	memcpy(big, self->tmpl, d->size);
+	*(__u32 *)big = self->page + 1;
+	EXPECT_EQ(-E2BIG, call(self, d, big));
+	*(__u32 *)big = len;
+	EXPECT_EQ(-E2BIG, call(self, d, big));
+	/* a page is still fine */
+	*(__u32 *)big = self->page;
+	EXPECT_EQ(0, call(self, d, big));
+	munmap(big, len);
+}
+
+/*
+ * A huge size: E2BIG at once, without a fault and without a scan of the
+ * caller's memory for zeroes. The 1 GiB mapping reads as zeroes: a module
+ * that scanned it would take seconds and then succeed.
+ */
+TEST_F(xb_ioctl, size_huge)
+{
+	static const __u32 sizes[] = { 1U << 30, 0x7fffffff, 0xffffffff };
+	const struct xb_ioctl_desc *d = variant->d;
+	size_t len = 1UL << 30;
+	unsigned long long t0, took;
+	unsigned int i;
+	char *p;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p = request(self, d, 0, sizes[i]);
+		EXPECT_EQ(-E2BIG, call(self, d, p))
+			TH_LOG("size %#x", sizes[i]);
+	}
+
+	p = mmap(NULL, len, PROT_READ,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, mprotect(p, self->page, PROT_READ | PROT_WRITE));
+	memcpy(p, self->tmpl, d->size);
+	*(__u32 *)p = len;
+	t0 = now_ns();
+	EXPECT_EQ(-E2BIG, call(self, d, p));
+	took = now_ns() - t0;
+	/* generous for TCG; a scan of 1 GiB takes seconds there */
+	EXPECT_GT(500 * NSEC_PER_MSEC, took)
+		TH_LOG("took %llu us", took / 1000);
+	munmap(p, len);
 }
 
 TEST_F(xb_ioctl, flags_unknown)
@@ -1661,12 +1851,12 @@ TEST_F(xb_ioctl, bad_pointer)
 	const struct xb_ioctl_desc *d = variant->d;
 	char *p, *end = self->buf + self->page;
 
-	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd, NULL));
-	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd, (void *)16));
-	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd,
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, self->cmd, NULL));
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, self->cmd, (void *)16));
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, self->cmd,
 				    (void *)0xffffffff81000000UL));
 	/* unreadable */
-	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd, end));
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, self->cmd, end));
 
 	/* the structure ends at the page end: fine ... */
 	p = request(self, d, self->page - d->size, d->size);
@@ -1676,7 +1866,7 @@ TEST_F(xb_ioctl, bad_pointer)
 	EXPECT_EQ(-EFAULT, call(self, d, p));
 	/* the size field itself straddles the page end */
 	memset(self->buf, 0, self->page);
-	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, d->cmd, end - 2));
+	EXPECT_EQ(-EFAULT, do_ioctl(self->fd, self->cmd, end - 2));
 
 	/* readable but not writable: the output cannot be stored */
 	p = request(self, d, 0, d->size);
@@ -1733,7 +1923,7 @@ TEST_F(xb_ioctl, eperm_nobody)
 		EXPECT_EQ(-EPERM, call(self, d, p));
 		/* EPERM comes before any check of the argument */
 		EXPECT_EQ(-EPERM, call(self, d, request(self, d, 0, 0)));
-		EXPECT_EQ(-EPERM, do_ioctl(self->fd, d->cmd, NULL));
+		EXPECT_EQ(-EPERM, do_ioctl(self->fd, self->cmd, NULL));
 		/* ... but after ENOTTY */
 		EXPECT_EQ(-ENOTTY, do_ioctl(self->fd, XB_IOC_UNKNOWN, p));
 		_exit(0);
@@ -1767,6 +1957,349 @@ TEST_F(xb_ioctl, eperm_no_cap_sys_admin)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Inert, and the metrics */
+
+#define PROM_NAME_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
+/*
+ * Check @text against the Prometheus text format (0.0.4) as node_exporter's
+ * textfile collector reads it: every sample's metric has a HELP and a TYPE
+ * line before it, a metric's samples come together, a counter's name ends
+ * in _total, label values are quoted with only backslash, double quote
+ * and newline escaped, and each value is a finite number. Return: the
+ * number of samples, or -1 with the offending line in @bad.
+ */
+static int prom_check(const char *text, char *bad, size_t len)
+{
+	char line[1024], name[256], help[256] = "", type[256] = "";
+	char cur[256] = "", *p, *end, *nl;
+	const char *t = text;
+	bool counter = false;
+	int samples = 0;
+	size_t n;
+	double v;
+
+	while (*t) {
+		nl = strchr(t, '\n');
+		if (!nl)
+			goto fail_t;	/* the last line ends too */
+		n = nl - t;
+		if (n >= sizeof(line))
+			goto fail_t;
+		memcpy(line, t, n);
+		line[n] = '\0';
+		t = nl + 1;
+		if (!strncmp(line, "# HELP ", 7)) {
+			if (sscanf(line + 7, "%255s", help) != 1)
+				goto fail;
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			if (sscanf(line + 7, "%255s", type) != 1 ||
+			    strcmp(type, help))
+				goto fail;
+			p = line + 7 + strlen(type);
+			if (strcmp(p, " counter") && strcmp(p, " gauge"))
+				goto fail;
+			counter = !strcmp(p, " counter");
+			if (counter && (strlen(type) < 6 ||
+			    strcmp(type + strlen(type) - 6, "_total")))
+				goto fail;
+			snprintf(cur, sizeof(cur), "%s", type);
+			continue;
+		}
+		if (line[0] == '#' || !line[0])
+			goto fail;
+		/* name{label="value",...} value */
+		n = strspn(line, PROM_NAME_CHARS ":");
+		if (!n || n >= sizeof(name) || (line[0] >= '0' && line[0] <= '9'))
+			goto fail;
+		memcpy(name, line, n);
+		name[n] = '\0';
+		if (strcmp(name, cur))
+			goto fail;	/* no HELP/TYPE, or not together */
+		p = line + n;
+		if (*p == '{') {
+			p++;
+			while (*p != '}') {
+				n = strspn(p, PROM_NAME_CHARS);
+				if (!n || p[n] != '=' || p[n + 1] != '"')
+					goto fail;
+				p += n + 2;
+				while (*p != '"') {
+					if (!*p)
+						goto fail;
+					if (*p == '\\' && !strchr("\\\"n", p[1]))
+						goto fail;
+					p += *p == '\\' ? 2 : 1;
+				}
+				p++;
+				if (*p == ',')
+					p++;
+				else if (*p != '}')
+					goto fail;
+			}
+			p++;
+		}
+		if (*p++ != ' ')
+			goto fail;
+		errno = 0;
+		v = strtod(p, &end);
+		if (end == p || *end || errno || v != v ||
+		    v > 1e300 || v < -1e300 || (counter && v < 0))
+			goto fail;
+		samples++;
+	}
+	return samples;
+fail_t:
+	snprintf(line, sizeof(line), "%.60s", t);
+fail:
+	snprintf(bad, len, "%.120s", line);
+	return -1;
+}
+
+/* The value of the sample @series ("name{labels}") in @text, or -1. */
+static double prom_value(const char *text, const char *series)
+{
+	char want[256];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\n%s ", series);
+	p = strstr(text, want);
+	return p ? strtod(p + strlen(want), NULL) : -1;
+}
+
+static struct xb_json *status_json(struct __test_metadata *_metadata,
+				   struct xb_output *r)
+{
+	static const char * const args[] = { "status", "--json", NULL };
+
+	if (run_ctl(r, false, args) || r->code) {
+		log_text("stderr", r->err);
+		return NULL;
+	}
+	return parse_logged(_metadata, r->out);
+}
+
+/*
+ * In a guest with no steal source (forced here: TCG has the gap one) and
+ * no cap told, nothing can ever be reserved: status and the metrics say
+ * "inert", for the whole module and for each CPU. Once a cap is told the
+ * balloon has what it needs, and they say so.
+ */
+TEST_F_TIMEOUT(xb_mod, ctl_inert_without_steal_source_nor_cap, 90)
+{
+	static const char * const status_args[] = { "status", NULL };
+	static const char * const metrics_args[] = { "metrics", NULL };
+	static const char * const cap_args[] = { "set", "--cap", "50", NULL };
+	const struct xb_json *v, *cpu;
+	struct xb_output *r;
+	struct xb_json *doc;
+	struct xb_info info;
+	char bad[128], series[96];
+
+	if (!have_module_path())
+		SKIP(return, NO_MODULE_PATH);
+	if (!have_ctl())
+		SKIP(return, NO_CTL);
+	self->dirty = true;
+	r = malloc(sizeof(*r));
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, load_with("steal_source=none cap_pm=0", &info));
+	ASSERT_EQ(XB_STEAL_NONE, info.steal_source);
+
+	doc = status_json(_metadata, r);
+	ASSERT_NE(NULL, doc);
+	v = xb_json_get(doc, "inert");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(XB_JSON_BOOL, v->type);
+	EXPECT_TRUE(v->boolean);
+	v = xb_json_get(doc, "inert_reason");
+	ASSERT_TRUE(is_string(v));
+	/* Bare metal would say so first; a TCG guest has a hypervisor bit. */
+	EXPECT_STREQ(info.hypervisor == XB_HV_NONE ? "bare-metal" :
+		     "no-steal-source", v->str);
+	v = xb_json_get(doc, "cpus");
+	ASSERT_NE(NULL, v);
+	EXPECT_EQ(info.nr_cpus, xb_json_count(v));
+	for (cpu = v->child; cpu; cpu = cpu->next) {
+		v = xb_json_get(cpu, "inert");
+		ASSERT_NE(NULL, v);
+		EXPECT_TRUE(v->boolean);
+	}
+	xb_json_free(doc);
+
+	ASSERT_EQ(0, run_ctl(r, false, status_args));
+	EXPECT_EQ(0, r->code);
+	EXPECT_NE(NULL, strstr(r->out, "inert:         YES"));
+
+	ASSERT_EQ(0, run_ctl(r, false, metrics_args));
+	EXPECT_EQ(0, r->code);
+	EXPECT_LT(0, prom_check(r->out, bad, sizeof(bad))) TH_LOG("%s", bad);
+	EXPECT_EQ(1, prom_value(r->out, "xballoon_inert"));
+	snprintf(series, sizeof(series),
+		 "xballoon_cpu_inert{cpu=\"0\",reason=\"%s\"}",
+		 info.hypervisor == XB_HV_NONE ? "bare-metal" :
+		 "no-steal-source");
+	EXPECT_EQ(1, prom_value(r->out, series));
+
+	/* Told a cap: not inert any more (unless on bare metal). */
+	ASSERT_EQ(0, run_ctl(r, false, cap_args));
+	ASSERT_EQ(0, r->code) log_text("stderr", r->err);
+	doc = status_json(_metadata, r);
+	ASSERT_NE(NULL, doc);
+	v = xb_json_get(doc, "inert");
+	ASSERT_NE(NULL, v);
+	EXPECT_EQ(info.hypervisor == XB_HV_NONE, v->boolean);
+	v = xb_json_get(doc, "inert_reason");
+	ASSERT_NE(NULL, v);
+	if (info.hypervisor != XB_HV_NONE)
+		EXPECT_EQ(XB_JSON_NULL, v->type);
+	xb_json_free(doc);
+	ASSERT_EQ(0, run_ctl(r, false, status_args));
+	if (info.hypervisor != XB_HV_NONE)
+		EXPECT_NE(NULL, strstr(r->out, "inert:         no"));
+	ASSERT_EQ(0, run_ctl(r, false, metrics_args));
+	EXPECT_EQ(info.hypervisor == XB_HV_NONE,
+		  prom_value(r->out, "xballoon_inert"));
+	free(r);
+}
+
+/* With its steal source (gap on TCG) and no cap, it can learn: not inert. */
+TEST_F_TIMEOUT(xb, ctl_not_inert_with_a_steal_source, 60)
+{
+	const struct xb_json *v;
+	struct xb_output *r;
+	struct xb_json *doc;
+
+	if (!have_ctl())
+		SKIP(return, NO_CTL);
+	if (self->info.steal_source == XB_STEAL_NONE ||
+	    self->info.hypervisor == XB_HV_NONE)
+		SKIP(return, "no steal source here");
+	r = malloc(sizeof(*r));
+	ASSERT_NE(NULL, r);
+	doc = status_json(_metadata, r);
+	ASSERT_NE(NULL, doc);
+	v = xb_json_get(doc, "inert");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(XB_JSON_BOOL, v->type);
+	EXPECT_FALSE(v->boolean);
+	xb_json_free(doc);
+	free(r);
+}
+
+/* Read a whole small file into @buf; its length or -1. */
+static ssize_t slurp_fd(int fd, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+
+	if (lseek(fd, 0, SEEK_SET))
+		return -1;
+	while ((size_t)got < len - 1) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	buf[got] = '\0';
+	return got;
+}
+
+/*
+ * metrics --textfile DIR replaces DIR/xballoon.prom by a rename: a reader
+ * that has the old file open keeps reading it whole, the new one has
+ * another inode, mode 0644, a valid format with every metric the issue
+ * asks for, per CPU; and no temporary file stays behind.
+ */
+TEST_F_TIMEOUT(xb, ctl_metrics_textfile_is_replaced_atomically, 60)
+{
+	static const char * const families[] = {
+		"xballoon_up", "xballoon_info", "xballoon_inert",
+		"xballoon_cpu_mode", "xballoon_cpu_cap_in_use_ratio",
+		"xballoon_cpu_cap_source", "xballoon_cpu_periods_reserved_total",
+		"xballoon_cpu_periods_throttled_total",
+		"xballoon_cpu_steal_seconds_total", "xballoon_cpu_halts_total",
+	};
+	char dir[] = "/tmp/xb-prom.XXXXXX", path[64], opt[64], bad[128];
+	char want[128], *buf;
+	const char *args[4] = { "metrics", "--textfile", dir, NULL };
+	struct stat st0, st1;
+	struct xb_output *r;
+	struct dirent *de;
+	unsigned int i;
+	int fd, files;
+	DIR *d;
+
+	if (!have_ctl())
+		SKIP(return, NO_CTL);
+	r = malloc(sizeof(*r));
+	buf = malloc(65536);
+	ASSERT_NE(NULL, r);
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/xballoon.prom", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(4, write(fd, "old\n", 4));
+	ASSERT_EQ(0, fstat(fd, &st0));
+
+	ASSERT_EQ(0, run_ctl(r, false, args));
+	EXPECT_EQ(0, r->code) log_text("stderr", r->err);
+	EXPECT_EQ(0, r->out_len);
+	/* The old file, still open, is untouched: not rewritten in place. */
+	EXPECT_EQ(4, slurp_fd(fd, buf, 65536));
+	EXPECT_STREQ("old\n", buf);
+	close(fd);
+
+	ASSERT_EQ(0, stat(path, &st1));
+	EXPECT_NE(st0.st_ino, st1.st_ino);
+	EXPECT_EQ(0644, st1.st_mode & 07777);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, slurp_fd(fd, buf, 65536));
+	close(fd);
+	EXPECT_LT(0, prom_check(buf, bad, sizeof(bad))) TH_LOG("bad line: %s", bad);
+	for (i = 0; i < ARRAY_SIZE(families); i++) {
+		snprintf(want, sizeof(want), "# TYPE %s ", families[i]);
+		EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("no %s", families[i]);
+	}
+	EXPECT_EQ(1, prom_value(buf, "xballoon_up"));
+	snprintf(want, sizeof(want), "\nxballoon_cpu_halts_total{cpu=\"%u\"} ",
+		 self->info.nr_cpus - 1);
+	EXPECT_NE(NULL, strstr(buf, want));
+	snprintf(want, sizeof(want), "xballoon_info{version=\"%s\",abi=\"%u\"",
+		 self->info.module_version, self->info.abi_version);
+	EXPECT_NE(NULL, strstr(buf, want));
+
+	/* --textfile=DIR as well; still one file in DIR. */
+	snprintf(opt, sizeof(opt), "--textfile=%s", dir);
+	args[1] = opt;
+	args[2] = NULL;
+	ASSERT_EQ(0, run_ctl(r, false, args));
+	EXPECT_EQ(0, r->code);
+	ASSERT_EQ(0, stat(path, &st0));
+	EXPECT_NE(st0.st_ino, st1.st_ino);
+	d = opendir(dir);
+	ASSERT_NE(NULL, d);
+	files = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] ||
+		    !strcmp(de->d_name, "..")))
+			continue;
+		files++;
+		EXPECT_STREQ("xballoon.prom", de->d_name);
+	}
+	closedir(d);
+	EXPECT_EQ(1, files);
+	unlink(path);
+	rmdir(dir);
+	free(buf);
+	free(r);
 }
 
 TEST_HARNESS_MAIN

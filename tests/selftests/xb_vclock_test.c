@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/xballoon.h>
@@ -196,6 +199,222 @@ TEST_F(vclock, charge_excludes_steal_only_when_on)
 }
 
 /* ---------------------------------------------------------------------- */
+/* What the correction must not change: the scheduler's own decisions. */
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* A CPU hog on @cpu, in the cgroup @cg if not NULL; kill it when done. */
+static pid_t spawn_hog(int cpu, const char *cg)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		pin(cpu);
+		if (cg && cg_move(cg, getpid()))
+			_exit(1);
+		for (;;)
+			;
+	}
+	return pid;
+}
+
+static void stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* The time this thread waited on a runqueue (ns): schedstat's 2nd field. */
+static unsigned long long run_delay_ns(void)
+{
+	unsigned long long run, delay = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu %llu", &run, &delay) != 2)
+		delay = 0;
+	fclose(f);
+	return delay;
+}
+
+/*
+ * Sleep @period_ms @n times on this thread's CPU beside a hog; return how
+ * many wake-ups waited on the runqueue longer than @late_ms before running.
+ * A waking task that preempts the hog runs within microseconds.
+ */
+static int late_wakeups(int n, unsigned int period_ms, unsigned int late_ms)
+{
+	unsigned long long d0 = run_delay_ns(), d;
+	int i, late = 0;
+
+	for (i = 0; i < n; i++) {
+		sleep_ms(period_ms);
+		d = run_delay_ns();
+		if (d - d0 > late_ms * MS)
+			late++;
+		d0 = d;
+	}
+	return late;
+}
+
+/*
+ * CFS places a waking task from min_vruntime, which update_curr() moves to
+ * the running task's vruntime as charged: steal taken back off a lone hog
+ * after that left min_vruntime ahead of it, and the task woke behind the
+ * hog (for as long as the hog needed to run the steal off again) instead
+ * of preempting it. Vclock on must wake as promptly as vclock off.
+ */
+TEST_F_TIMEOUT(vclock, wakeup_preempts_a_lone_hog_under_steal, 120)
+{
+	const char *cap = getenv("XB_STEAL_CAP_PCT");
+	unsigned long long s0, stolen[2];
+	int on, late[2], n = 300;
+	struct xb_vclock vc;
+	pid_t hog;
+
+	if (!cap)
+		SKIP(return, "XB_STEAL_CAP_PCT unset: this vCPU loses no time");
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
+	if (vc.state != XB_VCLOCK_ON)
+		SKIP(return, "vclock state %u: nothing to subtract", vc.state);
+	pin(0);
+	hog = spawn_hog(0, NULL);
+	ASSERT_LT(0, hog);
+	sleep_ms(200);
+	for (on = 0; on <= 1; on++) {
+		ASSERT_EQ(0, vclock_ioc(self->fd, XB_VCLOCK_SET, on, &vc));
+		s0 = steal_ns(self->fd, 0);
+		late[on] = late_wakeups(n, 5, 8);
+		stolen[on] = steal_ns(self->fd, 0) - s0;
+		TH_LOG("vclock %s: %d of %d wake-ups waited > 8 ms, %llu ms stolen",
+		       on ? "on " : "off", late[on], n, stolen[on] / MS);
+	}
+	stop(hog);
+	ASSERT_LT(500 * MS, stolen[0]) TH_LOG("the cap did not bite");
+	ASSERT_LT(500 * MS, stolen[1]) TH_LOG("the cap did not bite");
+	/* The host's own load delays some of either: a margin for noise. */
+	EXPECT_GE(2 * late[0] + n / 20, late[1]);
+}
+
+#define SCHED_DEBUGFS "/sys/kernel/debug/sched"
+
+/* A sched debugfs feature is on ("NAME", not "NO_NAME"). */
+static bool sched_feature(const char *name)
+{
+	char buf[4096], *p;
+
+	if (read_str(SCHED_DEBUGFS "/features", buf, sizeof(buf)))
+		return false;
+	for (p = strtok(buf, " \t\n"); p; p = strtok(NULL, " \t\n"))
+		if (!strcmp(p, name))
+			return true;
+	return false;
+}
+
+/* nonvoluntary_ctxt_switches of @pid: how often it was preempted. */
+static long long preemptions(pid_t pid)
+{
+	char path[64], line[128];
+	long long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "nonvoluntary_ctxt_switches: %lld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Sum of the preemptions of @pids. */
+static long long preemptions_of(const pid_t *pids, int n)
+{
+	long long sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += preemptions(pids[i]);
+	return sum;
+}
+
+/*
+ * EEVDF with RUN_TO_PARITY lets the running entity finish its slice (run
+ * to its deadline) even once another entity is owed more service, and
+ * 6.6-6.16 mark that protection by a copy of the deadline in vlag. Moving
+ * the deadline alone ended it at every correction, and PREEMPT_SHORT then
+ * preempted the entity at the next tick it was no longer eligible. Two
+ * hogs of unequal weight (so that the running one turns ineligible before
+ * its deadline) with long slices, small frequent steal (the gap source
+ * with a low slack reads TCG's late timers as such): they must be
+ * preempted about as often with vclock on as with it off.
+ */
+TEST_F_TIMEOUT(vclock, slice_protection_survives_the_correction, 120)
+{
+	static const char *const slacks[] = { "100", "500", "1000" };
+	char old_slice[32], old_slack[32];
+	long long p0, count[2];
+	unsigned long long u0, taken = 0;
+	struct xb_vclock vc;
+	pid_t hogs[2];
+	unsigned int i;
+	int on, ret = -1;
+
+	if (!sched_feature("RUN_TO_PARITY"))
+		SKIP(return, "no RUN_TO_PARITY (not EEVDF, or turned off)");
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
+	if (vc.state != XB_VCLOCK_ON)
+		SKIP(return, "vclock state %u: nothing to subtract", vc.state);
+	ASSERT_EQ(0, read_str(SCHED_DEBUGFS "/base_slice_ns", old_slice,
+			      sizeof(old_slice)));
+	ASSERT_EQ(0, read_str(XB_SYSFS "/parameters/gap_slack_us", old_slack,
+			      sizeof(old_slack)));
+	for (i = 0; i < ARRAY_SIZE(slacks) && ret; i++)
+		ret = write_str(XB_SYSFS "/parameters/gap_slack_us", slacks[i]);
+	ASSERT_EQ(0, ret);
+	/* 20 ms slices: several ticks, so protection decides preemption. */
+	ASSERT_EQ(0, write_str(SCHED_DEBUGFS "/base_slice_ns", "20000000"));
+	hogs[0] = spawn_hog(0, NULL);
+	hogs[1] = spawn_hog(0, NULL);
+	ASSERT_LT(0, hogs[0]);
+	ASSERT_LT(0, hogs[1]);
+	ASSERT_EQ(0, setpriority(PRIO_PROCESS, hogs[1], 5));
+	sleep_ms(200);
+	for (on = 0; on <= 1; on++) {
+		ASSERT_EQ(0, vclock_ioc(self->fd, XB_VCLOCK_SET, on, &vc));
+		u0 = vc.uncharged_ns;
+		p0 = preemptions_of(hogs, 2);
+		sleep_ms(2000);
+		count[on] = preemptions_of(hogs, 2) - p0;
+		ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
+		if (on)
+			taken = vc.uncharged_ns - u0;
+		TH_LOG("vclock %s: hogs preempted %lld times in 2 s",
+		       on ? "on " : "off", count[on]);
+	}
+	stop(hogs[0]);
+	stop(hogs[1]);
+	write_str(SCHED_DEBUGFS "/base_slice_ns", old_slice);
+	write_str(XB_SYSFS "/parameters/gap_slack_us", old_slack);
+	TH_LOG("steal taken off charges with vclock on: %llu us", taken / 1000);
+	if (taken < 1000000)
+		SKIP(return, "under 1 ms of steal seen: nothing was corrected");
+	EXPECT_GE(count[0] * 3 / 2 + 20, count[1]);
+}
+
+/* ---------------------------------------------------------------------- */
 /* The task's cgroup entity: charged by its own update_curr(), no event. */
 
 #define CG_DIR CG_MNT "/xb-vclock"
@@ -288,6 +507,129 @@ TEST_F_TIMEOUT(vclock, group_charge_excludes_steal_only_when_on, 60)
 		}
 	}
 	rmdir(CG_DIR);
+}
+
+/*
+ * From SCHED_DEBUG: CPU @cpu's task clock (.clock_task) and CG_DIR's
+ * entity there (.se->exec_start, .se->sum_exec_runtime), ns. The clock
+ * is printed first: an exec_start set from it is never above it.
+ */
+struct group_sample {
+	long long clock, exec_start, sum_exec;
+};
+
+static long long debug_ns(const char *line, const char *field)
+{
+	long long ms, frac;
+	char fmt[96];
+
+	snprintf(fmt, sizeof(fmt), " .%s : %%lld.%%lld", field);
+	if (sscanf(line, fmt, &ms, &frac) != 2)
+		return -1;
+	return ms * (long long)MS + frac;
+}
+
+static int group_sample(int cpu, struct group_sample *g)
+{
+	char line[256], want_cpu[32], want_cg[64];
+	bool in_cpu = false, in_cg = false;
+	FILE *f = fopen(SCHED_DEBUG, "r");
+	long long v;
+
+	if (!f)
+		return -1;
+	g->clock = g->exec_start = g->sum_exec = -1;
+	snprintf(want_cpu, sizeof(want_cpu), "cpu#%d", cpu);
+	snprintf(want_cg, sizeof(want_cg), "cfs_rq[%d]:/xb-vclock\n", cpu);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "cpu#", 4)) {
+			in_cpu = !strncmp(line, want_cpu, strlen(want_cpu)) &&
+				 (line[strlen(want_cpu)] == ',' ||
+				  line[strlen(want_cpu)] == '\n');
+			in_cg = false;
+			continue;
+		}
+		if (!strncmp(line, "cfs_rq[", 7) || !strncmp(line, "rt_rq[", 6)) {
+			in_cg = in_cpu && !strcmp(line, want_cg);
+			continue;
+		}
+		if (in_cpu && g->clock < 0)
+			g->clock = debug_ns(line, "clock_task");
+		if (!in_cg)
+			continue;
+		v = debug_ns(line, "se->exec_start");
+		if (v >= 0)
+			g->exec_start = v;
+		v = debug_ns(line, "se->sum_exec_runtime");
+		if (v >= 0) {
+			g->sum_exec = v;
+			break;
+		}
+	}
+	fclose(f);
+	return g->clock >= 0 && g->exec_start >= 0 && g->sum_exec >= 0 ? 0 : -1;
+}
+
+/*
+ * A task's cgroup entity is charged by its own update_curr(), sometimes
+ * before the task's event (a task of the parent level waking: its enqueue
+ * charges the group entity, not the task). Moving that entity's exec_start
+ * by the whole steal then put it ahead of the runqueue's clock: the group
+ * ran uncharged for that long. A hog in the group, and this task in the
+ * root group waking beside it on the same CPU after each steal: the group's
+ * exec_start must never be ahead of the clock, its charge never go back.
+ */
+TEST_F_TIMEOUT(vclock, group_exec_start_never_ahead_of_the_clock, 120)
+{
+	const char *cap = getenv("XB_STEAL_CAP_PCT");
+	unsigned long long s0, stolen, end;
+	struct group_sample g, prev = { 0 };
+	int samples = 0, ahead = 0, back = 0, ret;
+	long long worst = 0;
+	struct xb_vclock vc;
+	pid_t hog;
+
+	if (!cap)
+		SKIP(return, "XB_STEAL_CAP_PCT unset: this vCPU loses no time");
+	ASSERT_EQ(0, vclock_ioc(self->fd, 0, 0, &vc));
+	if (vc.state != XB_VCLOCK_ON)
+		SKIP(return, "vclock state %u: nothing to subtract", vc.state);
+	if (access(SCHED_DEBUG, R_OK))
+		SKIP(return, "no %s (CONFIG_SCHED_DEBUG)", SCHED_DEBUG);
+	ret = cgroup_make();
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "no cpu controller in cgroup v2");
+	ASSERT_EQ(0, ret) TH_LOG("cgroup: %s", strerror(-ret));
+	pin(0);
+	hog = spawn_hog(0, CG_DIR);
+	ASSERT_LT(0, hog);
+	sleep_ms(200);
+	s0 = steal_ns(self->fd, 0);
+	end = now_ns() + 3000 * MS;
+	while (now_ns() < end) {
+		sleep_ms(7);
+		if (group_sample(0, &g))
+			continue;
+		samples++;
+		if (g.exec_start > g.clock) {
+			ahead++;
+			if (g.exec_start - g.clock > worst)
+				worst = g.exec_start - g.clock;
+		}
+		if (g.sum_exec < prev.sum_exec)
+			back++;
+		prev = g;
+	}
+	stolen = steal_ns(self->fd, 0) - s0;
+	stop(hog);
+	rmdir(CG_DIR);
+	TH_LOG("%d samples: exec_start ahead of the clock in %d (worst by %lld us), charge went back in %d; %llu ms stolen",
+	       samples, ahead, worst / 1000, back, stolen / MS);
+	/* Slow where every clock read traps (Xen PV): a few dozen do. */
+	ASSERT_LT(20, samples) TH_LOG("no %s entry for the cgroup", SCHED_DEBUG);
+	ASSERT_LT(500 * MS, stolen) TH_LOG("the cap did not bite");
+	EXPECT_EQ(0, ahead);
+	EXPECT_EQ(0, back);
 }
 
 TEST_HARNESS_MAIN

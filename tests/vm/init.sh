@@ -45,6 +45,11 @@ need mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t devpts devpts /dev/pts 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# A KCSAN debug kernel boots with KCSAN off (tests/debug/kcsan.config): on
+# from here, before the module comes.
+if [ -e /sys/kernel/debug/kcsan ]; then
+	need sh -c 'echo on > /sys/kernel/debug/kcsan'
+fi
 
 # "quiet" keeps the boot fast (every console byte is an emulated port
 # write), but it also hides KERN_WARNING, which is the level of WARN()
@@ -103,12 +108,28 @@ cd /
 # the middle of a line: the host finds it there too.
 echo "XB-GUEST-DONE rc=$rc uptime=$(up)" > "$tap"
 
+# Debug kernels with kmemleak (scripts/debug-kernel.sh) do not scan on their
+# own: scan now, after the module is gone. An object must be unreferenced
+# in the last scan to stay in the report, so the second scan drops what the
+# first one flagged in passing. The report goes to the console, where the
+# host looks for "unreferenced object".
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo "xb-init: kmemleak scan" > /dev/kmsg
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+	echo "xb-init: kmemleak scan done" > /dev/kmsg
+fi
+
 # The whole kernel log, including what "quiet" kept off the console during
 # boot, as an artifact and for the splat scan.
 dmesg > "$klog" 2>/dev/null
 
 sync
-poweroff -f
+# A reboot, not a power-off: QEMU runs with -no-reboot, so it exits all the
+# same, and a kernel whose ACPI cannot power off (the debug kernels have no
+# PCI, so no DSDT: "Power off not available") would halt for ever instead.
+reboot -f
 # Not reached; if it is, exiting PID 1 panics, and panic=-1 plus QEMU's
 # -no-reboot end the VM all the same.
 sleep 5

@@ -23,6 +23,8 @@
 # resolved with their dependencies from /lib/modules/KVER/modules.dep and
 # loaded in dependency order.  Note that on 6.1 virtio_pci is a module (it is
 # built in on 6.12): a virtio NIC needs "virtio_pci" listed as well there.
+# A kernel without loadable modules but ours (scripts/debug-kernel.sh) has
+# modules.builtin and no modules.dep: every name must then be built in.
 #
 # Environment:
 #   XB_VM_SMP=2          vCPUs
@@ -37,6 +39,11 @@
 #   XB_VM_KERNEL         kernel image (default /boot/vmlinuz-KVER)
 #   XB_VM_MODDIR         module tree (default /lib/modules/KVER)
 #   XB_BUSYBOX           a static busybox (default: busybox on PATH)
+#   XB_VM_SPLAT_IGNORE   an extended regex: splat lines it matches do not
+#                        count (a checker's known false positive in the
+#                        kernel itself; tests/check.sh names each one)
+#   XB_VM_KCSAN_MODULE   a module name: KCSAN reports without a frame of it
+#                        do not count (the kernel racing with itself)
 set -eu
 
 prog=xb-vm
@@ -188,7 +195,7 @@ cp -a "$payload/." "$root/xb/"
 resolve_modules() {
 	builtin=$moddir/modules.builtin
 	[ -r "$builtin" ] || builtin=/dev/null
-	awk -v listf="$1" -v builtinf="$builtin" -v depf="$moddir/modules.dep" '
+	awk -v listf="$1" -v builtinf="$builtin" -v depf="$depf" '
 	function norm(p,   n) {
 		n = p
 		sub(/.*\//, "", n)
@@ -242,12 +249,17 @@ resolve_modules() {
 			else
 				printf "missing\t%s\n", name[i]
 		}
-	}' "$1" "$builtin" "$moddir/modules.dep"
+	}' "$1" "$builtin" "$depf"
 }
 
 nmod=0
 if [ -f "$payload/modules.list" ]; then
-	[ -r "$moddir/modules.dep" ] || die "no $moddir/modules.dep for modules.list"
+	depf=$moddir/modules.dep
+	if [ ! -r "$depf" ]; then
+		[ -r "$moddir/modules.builtin" ] ||
+			die "no $moddir/modules.dep for modules.list"
+		depf=/dev/null
+	fi
 	resolve_modules "$payload/modules.list" > "$work/modules"
 	tab=$(printf '\t')
 	while IFS=$tab read -r kind path params; do
@@ -455,17 +467,10 @@ started=0 g_kver='' boot_up='' setup='' modules=0 modfail=''
 done=0 rc='' done_up='' nplans=0 planned=0 ntests=0 bail=0 skipall=''
 eval "$(parse_tap_log)"
 
-# Kernel splats.  The command line echo is left out: it may legitimately
-# name things like hung_task_panic=1.
-splats='BUG:|WARNING:|Oops|Call Trace|Kernel panic|kernel BUG at'
-splats="$splats|rcu_sched self-detected stall|rcu: INFO:|INFO: rcu_"
-splats="$splats|self-detected stall|detected stalls on CPU|soft lockup"
-splats="$splats|hung_task|blocked for more than"
-splats="$splats|lockdep|possible recursive locking|circular locking"
-splats="$splats|inconsistent lock state|UBSAN:|KASAN:|KFENCE:"
-splats="$splats|general protection fault|Unable to handle kernel"
-splats="$splats|stack-protector|list_add corruption|list_del corruption"
-splats="$splats|Bad page state"
+# Kernel splats ($splats, shared with tests/install/run.sh).  The command
+# line echo is left out: it may legitimately name things like
+# hung_task_panic=1.
+. "$here/../lib/splats.sh"
 # Print each splat line with two lines of context (the line before a "Call
 # Trace:" says whose trace it is), "file:line: text" for hits and
 # "file-line- text" for context.  dmesg.log mostly repeats the console:
@@ -478,8 +483,30 @@ scan_splats() {
 	else
 		payload_out=/dev/null
 	fi
-	awk -v re="$splats" -v payload_out="$payload_out" '
+	# KCSAN reports (up to their closing "====" line) without a frame of
+	# $XB_VM_KCSAN_MODULE: races of the kernel with itself, not counted.
+	# Only an access's own frames count: below an interrupt entry
+	# (asm_sysvec_*, asm_common_interrupt, asm_exc_*) is the code the
+	# interrupt happened to hit, which may be ours without taking part.
+	: > "$work/kcsan-skip"
+	if [ -n "${XB_VM_KCSAN_MODULE:-}" ]; then
+		awk -v mod="[$XB_VM_KCSAN_MODULE]" '
+		{ sub(/\r$/, "") }
+		FNR == 1 { file = FILENAME; sub(/.*\//, "", file); inrep = 0 }
+		/BUG: KCSAN:/ { inrep = 1; start = FNR; hit = 0; next }
+		inrep && /^(read|write|race)/ { below = 0 }
+		inrep && / asm_(sysvec_|common_interrupt|exc_)/ { below = 1 }
+		inrep && !below && index($0, mod) { hit = 1 }
+		inrep && /^=+$/ { if (!hit) print file ":" start; inrep = 0 }
+		' "$out/console.log" "$out/dmesg.log" > "$work/kcsan-skip"
+	fi
+	awk -v re="$splats" -v ign="${XB_VM_SPLAT_IGNORE:-}" \
+		-v payload_out="$payload_out" -v skipf="$work/kcsan-skip" '
 	{ sub(/\r$/, "") }
+	FILENAME == skipf {
+		skip[$0] = 1
+		next
+	}
 	FILENAME == payload_out {
 		mine[$0] = 1
 		next
@@ -493,7 +520,9 @@ scan_splats() {
 	file == "console.log" && ($0 in mine) { next }
 	file == "console.log" { seen[$0] = 1 }
 	file != "console.log" && ($0 in seen) { next }
-	$0 ~ re && $0 !~ /Kernel command line:|Command line:/ {
+	$0 ~ re && !((file ":" FNR) in skip) &&
+	    $0 !~ /Kernel command line:|Command line:|RCU lockdep checking is enabled/ &&
+	    !(ign != "" && $0 ~ ign) {
 		if (p2 != "" && last < FNR - 2)
 			print file "-" (FNR - 2) "- " p2
 		if (p1 != "" && last < FNR - 1)
@@ -502,7 +531,7 @@ scan_splats() {
 		last = FNR
 	}
 	{ p2 = p1; p1 = $0 }
-	' "$payload_out" "$out/console.log" "$out/dmesg.log"
+	' "$work/kcsan-skip" "$payload_out" "$out/console.log" "$out/dmesg.log"
 }
 # A scanner that breaks must not pass for a clean log.
 scan_splats > "$work/splats.all" ||
@@ -533,7 +562,14 @@ diag() { # file: its lines as TAP comments, and on stderr
 
 case $qrc in
 0) check ok "VM exited by itself within the ${timeout}s timeout (wall ${wall}s)" ;;
-124 | 137) check fail "VM killed after the ${timeout}s timeout" ;;
+124 | 137)
+	check fail "VM killed after the ${timeout}s timeout"
+	# Where the guest stopped: its last lines (a stress test's heartbeat
+	# names the test it froze in).
+	tr -d '\r' < "$out/tap.log" | grep -v '^XB-GUEST-' | tail -n 3 |
+		sed 's/^/last guest output: /' > "$work/tap.tail"
+	diag "$work/tap.tail"
+	;;
 *)
 	check fail "QEMU failed (exit $qrc)"
 	tail -n 20 "$out/qemu.log" > "$work/qemu.tail"

@@ -137,8 +137,10 @@ if ! xl create -p /etc/xb/domu.cfg > /run/xb/xl-create.log 2>&1; then
 fi
 domid=$(xl domid "$DOMU")
 status "create=ok domid=$domid uptime=$(uptime_s)"
-xl sched-credit -d "$DOMU" -c "$XB_CAP" || status "sched-credit-set=failed"
-xl sched-credit -d "$DOMU" > /run/xb/sched-credit.txt 2>&1
+# credit1 or credit2 (XB_SCHED): both print "Name ID Weight Cap".
+xl "sched-${XB_SCHED:-credit}" -d "$DOMU" -c "$XB_CAP" ||
+	status "sched-credit-set=failed"
+xl "sched-${XB_SCHED:-credit}" -d "$DOMU" > /run/xb/sched-credit.txt 2>&1
 cat /run/xb/sched-credit.txt
 xl unpause "$DOMU" || status "unpause=failed"
 status "unpause=ok uptime=$(uptime_s)"

@@ -26,7 +26,7 @@ usage() {
 	cat <<EOF
 usage: $prog <KVER> <PAYLOAD_DIR> <OUT_DIR> [options]
 
-Boots Xen $XEN_VER (sched=credit) in QEMU TCG with a PV dom0 on pCPU0 and
+Boots Xen $XEN_VER (sched=XB_XEN_SCHED) in QEMU TCG with a PV dom0 on pCPU0 and
 runs PAYLOAD_DIR/run-tests.sh in a PV domU (1 vCPU) pinned to pCPU1 (or
 XB_DOMU_CPUS) whose credit cap is XB_XEN_CAP (default 50; 0 means
 uncapped).  Both run the Debian kernel KVER.
@@ -40,7 +40,9 @@ options:
                      the domU, dom0 $DOM0_IP, domU $DOMU_IP
 
 environment:
-  XB_XEN_CAP      credit1 cap of the domU in percent (default 50)
+  XB_XEN_CAP      cap of the domU in percent (default 50)
+  XB_XEN_SCHED    Xen's scheduler: credit (credit1, the default here) or
+                  credit2 (Xen's own default: budget refilled every 10 ms)
   XB_DOMU_MEM     domU memory in MiB (default 256)
   XB_DOMU_MAXMEM  domU maximum memory in MiB (default XB_DOMU_MEM)
   XB_DOMU_CPUS    pCPUs the domU's vCPU may run on, an xl cpu list (default
@@ -113,6 +115,11 @@ is_uint() {
 }
 
 cap=${XB_XEN_CAP:-50}
+sched=${XB_XEN_SCHED:-credit}
+case $sched in
+credit | credit2) ;;
+*) die "XB_XEN_SCHED: credit or credit2, not '$sched'" ;;
+esac
 domu_mem=${XB_DOMU_MEM:-256}
 domu_maxmem=${XB_DOMU_MAXMEM:-$domu_mem}
 domu_cpus=${XB_DOMU_CPUS:-1}
@@ -420,6 +427,7 @@ fi
 cat > "$root/etc/xb/run.conf" <<EOF
 XB_KVER=$kver
 XB_CAP=$cap
+XB_SCHED=$sched
 XB_NET=$net
 XB_HOOK=$hook
 XB_GUEST_TIMEOUT=$guest_timeout
@@ -464,7 +472,7 @@ qemu_args=(
 	-nodefaults -no-user-config -display none -no-reboot
 	-accel tcg -machine q35 -cpu max,-smap,-smep -smp 2 -m 2048
 	-kernel "$art/xen.elf"
-	-append "console=com1 com1=115200,8n1 sched=credit dom0_mem=768M,max:768M dom0_max_vcpus=1 dom0_vcpus_pin"
+	-append "console=com1 com1=115200,8n1 sched=$sched dom0_mem=768M,max:768M dom0_max_vcpus=1 dom0_vcpus_pin"
 	-initrd "$(qarg "$vmlinuz") console=hvc0 earlyprintk=xen quiet,$(qarg "$work/dom0.cpio")"
 	-chardev "file,id=com1,path=$(qarg "$out/console.log")" -serial chardev:com1
 	-chardev "file,id=com2,path=$(qarg "$out/serial1.log")" -serial chardev:com2
@@ -552,12 +560,12 @@ fi
 
 cap_seen=$(awk -v d="$DOMU" '$1 == d { print $4 }' "$out/sched-credit.txt")
 if [ "$(statusv unpause)" = ok ] && [ "$cap_seen" = "$cap" ]; then
-	tap 0 "domU started with credit cap $cap (xl sched-credit)" < /dev/null
+	tap 0 "domU started with $sched cap $cap (xl sched-$sched)" < /dev/null
 else
 	{
 		cat "$out/status.txt" "$out/sched-credit.txt"
 		cat "$out/xl-create.log" 2> /dev/null || true
-	} | tap 1 "domU started with credit cap $cap (xl sched-credit)"
+	} | tap 1 "domU started with $sched cap $cap (xl sched-$sched)"
 fi
 
 guest_rc=$(sed -n 's/^XB-GUEST-DONE rc=\([0-9]*\).*/\1/p' "$domu_log" | tail -n1)

@@ -16,24 +16,47 @@
  * Every ioctl takes a pointer to a structure that starts with
  * ``__u32 size; __u32 flags;``. ``size`` is sizeof() the structure as the
  * caller knows it; the kernel copies with copy_struct_from_user(), so an
- * older tool works with a newer module and the other way round. ``flags``
+ * older tool works with a newer module and the other way round. ``size``
+ * may be at most a page (PAGE_SIZE): the kernel reads no more. ``flags``
  * selects optional behaviour; every bit not defined for that ioctl must be
  * zero. Fields named ``__reserved*`` must be zero on input and read back as
  * zero. Output fields are written only when the ioctl succeeds.
+ *
+ * The ioctl numbers are _IO(XB_IOCTL_TYPE, XB_CMD_*), as iommufd has them:
+ * the structure's size is in ``size``, not in the number, so a structure
+ * may grow without a new number. Releases up to 0.1.0 used
+ * _IOWR(XB_IOCTL_TYPE, XB_CMD_*, struct ...), which puts the size of the
+ * structure of the day in the number. The module keeps accepting every
+ * number a release shipped, as an alias of the new one, so that an old
+ * binary keeps working:
+ *
+ *  - XB_IOC_INFO: 0xc048ba40
+ *  - XB_IOC_CPU_STEAL: 0xc020ba41
+ *  - XB_IOC_BALLOON: 0xc020ba42
+ *  - XB_IOC_GET_CONFIG: 0xc014ba43
+ *  - XB_IOC_SET_CONFIG: 0xc014ba44
+ *  - XB_IOC_CPU_STATS: 0xc070ba45
+ *  - XB_IOC_VCLOCK: 0xc028ba46
+ *  - XB_IOC_CREDIT: 0xc040ba47, and 0xc038ba47 (before ``cgroup_id``)
+ *
+ * Any other number of type XB_IOCTL_TYPE, another direction or size with a
+ * known XB_CMD_* included, is ENOTTY.
  *
  * Every ioctl requires CAP_SYS_ADMIN, checked at call time (the device node is
  * also created mode 0600, root only).
  *
  * The errno of each failure is fixed:
  *
- *  - ENOTTY: unknown ioctl number.
+ *  - ENOTTY: unknown ioctl number: not one of XB_IOC_* nor a legacy
+ *    number listed above.
  *  - EPERM: the caller lacks CAP_SYS_ADMIN.
  *  - EFAULT: the argument pointer is not readable or writable.
  *  - EINVAL: ``size`` is smaller than the first version of the structure,
  *    a reserved field is not zero, or an input value is out of range
  *    (for instance a CPU that is not online).
- *  - E2BIG: ``size`` is larger than the structure this module knows and the
- *    extra bytes are not all zero.
+ *  - E2BIG: ``size`` is larger than a page (checked before anything is
+ *    read past ``size`` itself), or larger than the structure this module
+ *    knows and the extra bytes are not all zero.
  *  - EOPNOTSUPP: an unknown bit is set in ``flags``.
  *  - EBUSY: XB_IOC_BALLOON on a CPU whose balloon another open file of
  *    /dev/xballoon holds.
@@ -134,7 +157,7 @@ struct xb_info {
 	char module_version[XB_VERSION_LEN];
 };
 
-#define XB_IOC_INFO _IOWR(XB_IOCTL_TYPE, XB_CMD_INFO, struct xb_info)
+#define XB_IOC_INFO _IO(XB_IOCTL_TYPE, XB_CMD_INFO)
 
 /**
  * struct xb_cpu_steal - ioctl(XB_IOC_CPU_STEAL)
@@ -157,8 +180,7 @@ struct xb_cpu_steal {
 	__aligned_u64 clock_ns;
 };
 
-#define XB_IOC_CPU_STEAL _IOWR(XB_IOCTL_TYPE, XB_CMD_CPU_STEAL, \
-			       struct xb_cpu_steal)
+#define XB_IOC_CPU_STEAL _IO(XB_IOCTL_TYPE, XB_CMD_CPU_STEAL)
 
 /**
  * enum xb_balloon_mode - what the balloon of a CPU does
@@ -167,11 +189,15 @@ struct xb_cpu_steal {
  *	budget in reserve for I/O
  * @XB_MODE_WC: work-conserving: this period's reserve is met, the balloon
  *	sleeps until the next period
+ * @XB_MODE_ABSENT: a balloon thread is attached but made no call in a whole
+ *	period (stopped by a signal, or kept off the CPU by work above it):
+ *	nothing is reserved until its next call, which starts a new period
  */
 enum xb_balloon_mode {
 	XB_MODE_DETACHED = 0,
 	XB_MODE_NWC = 1,
 	XB_MODE_WC = 2,
+	XB_MODE_ABSENT = 3,
 };
 
 /**
@@ -238,7 +264,7 @@ struct xb_balloon {
 	__aligned_u64 held_ns;
 };
 
-#define XB_IOC_BALLOON _IOWR(XB_IOCTL_TYPE, XB_CMD_BALLOON, struct xb_balloon)
+#define XB_IOC_BALLOON _IO(XB_IOCTL_TYPE, XB_CMD_BALLOON)
 
 /* Limits of xb_config.period_us */
 #define XB_PERIOD_US_MIN	1000
@@ -260,8 +286,8 @@ struct xb_balloon {
  * @period_us: accounting period of the reservation, XB_PERIOD_US_MIN to
  *	XB_PERIOD_US_MAX
  * @cap_pm: the vCPU's cap in per mille of one CPU (500: half a CPU),
- *	XB_CAP_PM_MIN to XB_CAP_PM_MAX, or XB_CAP_PM_LEARN to learn it from
- *	the steal of busy periods
+ *	XB_CAP_PM_MIN to XB_CAP_PM_MAX, a hint that throttling corrects, or
+ *	XB_CAP_PM_LEARN to learn it from throttling alone
  * @__reserved: must be 0
  *
  * Applies to every CPU from its next period. Values out of range give
@@ -275,10 +301,32 @@ struct xb_config {
 	__u32 __reserved;
 };
 
-#define XB_IOC_GET_CONFIG _IOWR(XB_IOCTL_TYPE, XB_CMD_GET_CONFIG, \
-				struct xb_config)
-#define XB_IOC_SET_CONFIG _IOWR(XB_IOCTL_TYPE, XB_CMD_SET_CONFIG, \
-				struct xb_config)
+#define XB_IOC_GET_CONFIG _IO(XB_IOCTL_TYPE, XB_CMD_GET_CONFIG)
+#define XB_IOC_SET_CONFIG _IO(XB_IOCTL_TYPE, XB_CMD_SET_CONFIG)
+
+/**
+ * enum xb_cap_source - where the cap in use comes from (xb_cpu_stats)
+ * @XB_CAP_SRC_UNREPORTED: 0, what a module older than this field leaves
+ * @XB_CAP_SRC_UNKNOWN: learning, and no throttling seen yet (no contention
+ *	yet): nothing is reserved
+ * @XB_CAP_SRC_NO_STEAL: nothing to learn from: nothing reports steal on
+ *	this CPU (steal_source none), or learning is off (module parameter
+ *	cap_learn=N); a configured cap is used as told
+ * @XB_CAP_SRC_TOLD: the configured cap, which throttling has not
+ *	contradicted
+ * @XB_CAP_SRC_LEARNED: measured from throttling (replacing a configured
+ *	cap that it contradicted)
+ * @XB_CAP_SRC_UNCAPPED: the vCPU ran nearly all the time without
+ *	throttling: no cap, nothing reserved
+ */
+enum xb_cap_source {
+	XB_CAP_SRC_UNREPORTED = 0,
+	XB_CAP_SRC_UNKNOWN = 1,
+	XB_CAP_SRC_NO_STEAL = 2,
+	XB_CAP_SRC_TOLD = 3,
+	XB_CAP_SRC_LEARNED = 4,
+	XB_CAP_SRC_UNCAPPED = 5,
+};
 
 /**
  * struct xb_cpu_stats - ioctl(XB_IOC_CPU_STATS)
@@ -288,7 +336,7 @@ struct xb_config {
  * @mode: out, enum xb_balloon_mode now
  * @period_us: out, period in use
  * @cap_pm: out, configured cap (0: learning)
- * @eff_cap_pm: out, cap in use after adaptation (0: not known yet)
+ * @eff_cap_pm: out, cap in use after adaptation (1000: nothing reserved)
  * @__reserved: must be 0
  * @reserve_ns: out, off-CPU target of the current period
  * @periods: out, periods with a balloon attached
@@ -302,8 +350,17 @@ struct xb_config {
  * @yields: out, times the balloon gave way to other work: ended a hold
  *	for a woken task of the I/O path, or stood aside before one (a wake-up
  *	may count in both)
+ * @cap_source: out, enum xb_cap_source: where @eff_cap_pm comes from
+ * @cap_conf_pm: out, confidence in @cap_est_pm, 0-1000 (0: none)
+ * @cap_est_pm: out, the hypervisor's cap as estimated (0: not known, 1000:
+ *	no cap seen); @eff_cap_pm is this less a margin, or 1000 (nothing
+ *	reserved) while it is unknown or being measured
+ * @__reserved2: must be 0
  *
- * Counters run from module load and survive detach.
+ * Counters run from module load and survive detach. @cap_source and what
+ * follows were appended to the first version, which ends at @yields: a
+ * caller of that size still works, but a @size that ends inside them is
+ * EINVAL.
  */
 struct xb_cpu_stats {
 	__u32 size;
@@ -324,10 +381,13 @@ struct xb_cpu_stats {
 	__aligned_u64 wc_ns;
 	__aligned_u64 steal_ns;
 	__aligned_u64 yields;
+	__u32 cap_source;
+	__u32 cap_conf_pm;
+	__u32 cap_est_pm;
+	__u32 __reserved2;
 };
 
-#define XB_IOC_CPU_STATS _IOWR(XB_IOCTL_TYPE, XB_CMD_CPU_STATS, \
-			       struct xb_cpu_stats)
+#define XB_IOC_CPU_STATS _IO(XB_IOCTL_TYPE, XB_CMD_CPU_STATS)
 
 /**
  * enum xb_vclock_state - what the steal-adjusted scheduler clock does
@@ -371,7 +431,7 @@ struct xb_vclock {
 	__aligned_u64 hook_ns;
 };
 
-#define XB_IOC_VCLOCK _IOWR(XB_IOCTL_TYPE, XB_CMD_VCLOCK, struct xb_vclock)
+#define XB_IOC_VCLOCK _IO(XB_IOCTL_TYPE, XB_CMD_VCLOCK)
 
 /**
  * enum xb_credit_op - what XB_IOC_CREDIT does with the fair-credit set
@@ -451,6 +511,6 @@ struct xb_credit {
 	__aligned_u64 cgroup_id;
 };
 
-#define XB_IOC_CREDIT _IOWR(XB_IOCTL_TYPE, XB_CMD_CREDIT, struct xb_credit)
+#define XB_IOC_CREDIT _IO(XB_IOCTL_TYPE, XB_CMD_CREDIT)
 
 #endif /* _UAPI_LINUX_XBALLOON_H */
