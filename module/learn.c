@@ -8,7 +8,10 @@
  * time per wall time: credit1 adds cap x 30 ms of credit every 30 ms, takes
  * what the vCPU ran, and parks the vCPU (runstate offline) once it is more
  * than cap x 30 ms in debt, until the balance is positive again (60-90 ms
- * later, every few hundred ms for a busy vCPU); CFS bandwidth (KVM hosts,
+ * later, every few hundred ms for a busy vCPU); credit2 refills a budget
+ * of cap x 10 ms every 10 ms and parks a vCPU that spent it until the next
+ * refill, so a busy vCPU with no reserve is parked in every period, each
+ * park an episode of its own (@short_ns); CFS bandwidth (KVM hosts,
  * QEMU in a host cgroup) gives quota per 100 ms period and throttles the
  * vCPU's thread when it is spent, until the next period (steal, or under
  * TCG late timers). Either way, between two moments where the budget is in
@@ -497,7 +500,7 @@ void xb_learn_period(struct xb_learn *l, u64 now, u64 len, u64 run,
 		     u64 throttled_ns)
 {
 	u32 cap = xb_learn_cap(l);
-	bool thr, used;
+	bool thr, used, short_park;
 
 	if (!l->can_learn || !len)
 		return;
@@ -512,6 +515,18 @@ void xb_learn_period(struct xb_learn *l, u64 now, u64 len, u64 run,
 	l->state_periods++;
 
 	if (thr) {
+		short_park = throttled_ns < l->short_ns;
+		/*
+		 * A refill grid (credit2: budget every 10 ms) parks a busy
+		 * vCPU that reserves nothing in every period, each time
+		 * until the next refill: such parks in a row are episodes of
+		 * their own, or a probe or a measurement would never end.
+		 */
+		if (l->in_episode && short_park && l->short_park) {
+			l->in_episode = false;
+			xb_learn_episode_end(l, now - len);
+		}
+		l->short_park = short_park;
 		l->floor_at = now;
 		l->in_episode = true;
 		l->quiet = 0;

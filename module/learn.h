@@ -119,7 +119,10 @@ enum xb_learn_state {
  * @floor_raise: when @floor_pm was last raised (ns)
  * @state: enum xb_learn_state
  * @can_learn: something reports steal or gaps on this vCPU
+ * @short_ns: a park shorter than this is a refill grid's (the period's
+ *	length, set by swc.c; 0: never): parks in a row are episodes of their own
  * @in_episode: the last period was throttled
+ * @short_park: ... for less than @short_ns
  * @have_edge: @cyc_* started at the end of a throttling episode
  * @probed: the measurement under way follows a probe that read a rise
  * @quiet: unthrottled periods in a row
@@ -150,7 +153,9 @@ struct xb_learn {
 	u32 floor_pm;
 	u32 state;
 	bool can_learn;
+	u64 short_ns;
 	bool in_episode;
+	bool short_park;
 	bool have_edge;
 	bool probed;
 	u32 quiet;

@@ -28,6 +28,20 @@
  * grid, so a tick soon finds the vCPU, whatever the phase. It also keeps
  * any other periodic sampling of the host from aliasing with ours.
  *
+ * Refill grids. credit2 (and CFS bandwidth on a KVM host) gives a capped
+ * vCPU its budget afresh at the start of each of its own periods (credit2:
+ * every 10 ms) and parks it until the next one once it has spent it; it
+ * samples nothing. With periods of exactly P, the reserve first, every
+ * window of P holds at most cap x P of run time whatever the phase, so
+ * such a hypervisor never parks the vCPU. Jitter breaks that: the run time
+ * at the end of a full period and the whole of a short one that follows
+ * fall into one window (cap 50: up to 0.625 P of run time), and the vCPU
+ * is parked until the next refill. Such parks are short (less than the
+ * refill period), credit1's are not (its accounting runs every 30 ms: 29-
+ * 149 ms in every recorded trace). So XB_SWC_GRID_PARKS periods with a
+ * park shorter than a period, and none with a longer one, end the jitter
+ * for good (until the configuration changes and the state starts afresh).
+ *
  * Run time owed. A period can end with less off-CPU time than its target:
  * the period timer fired late (the period was longer, the target was
  * not), or the balloon could not hold the vCPU (a CFS balloon behind a
@@ -171,6 +185,7 @@ void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
 		.rnd = (u32)(now ^ now >> 32) | 1,
 	};
 	xb_learn_init(&swc->learn, swc->cap_pm, true, now);
+	swc->learn.short_ns = period_ns;
 	swc->eff_cap_pm = xb_learn_cap(&swc->learn);
 	xb_swc_period_begin(swc, now);
 }
@@ -182,6 +197,7 @@ void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
 void xb_swc_cannot_learn(struct xb_swc *swc)
 {
 	xb_learn_init(&swc->learn, swc->cap_pm, false, swc->period_start);
+	swc->learn.short_ns = swc->period_ns;
 	swc->eff_cap_pm = xb_learn_cap(&swc->learn);
 	xb_swc_period_begin(swc, swc->period_start);
 }
@@ -273,6 +289,23 @@ u64 xb_swc_off_needed(const struct xb_swc *swc)
 	return swc->target_off_ns - swc->off_ns;
 }
 
+/*
+ * A throttled period holds either a short park (less than the period:
+ * parked until the next refill) or part of a long one (credit1's, 29-149 ms
+ * in every recorded trace, are seen as one late period throttled longer
+ * than a period). Enough short ones with no long one show a refill grid.
+ * Throttling below @limit_ns is too short to tell.
+ */
+static void xb_swc_grid_period(struct xb_swc *swc, u64 throttled_ns,
+			       u64 limit_ns)
+{
+	if (throttled_ns >= swc->period_ns)
+		swc->grid_parks = 0;
+	else if (throttled_ns > limit_ns &&
+		 ++swc->grid_parks >= XB_SWC_GRID_PARKS)
+		swc->jitter = false;
+}
+
 /**
  * xb_swc_period_end() - close the period, adapt the cap, open the next one
  * @swc: state of the vCPU
@@ -291,6 +324,7 @@ void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 	xb_swc_settle(swc, now);
 	swc->throttled = reserving && swc->target_off_ns &&
 			 throttled_ns > limit_ns;
+	xb_swc_grid_period(swc, throttled_ns, limit_ns);
 	xb_learn_period(&swc->learn, now, len, len > off ? len - off : 0,
 			throttled_ns);
 	swc->eff_cap_pm = xb_learn_cap(&swc->learn);

@@ -18,6 +18,8 @@
 #define XB_SWC_SLACK_NS		100000ULL
 /* Each period lasts between P - P / XB_SWC_JITTER_DIV and P. */
 #define XB_SWC_JITTER_DIV	4
+/* Periods with a short park, none long, that show a refill grid (swc.c). */
+#define XB_SWC_GRID_PARKS	4
 /*
  * The balloon holds the vCPU for at most this share of a period (per
  * mille), whatever the reserve: a SCHED_FIFO balloon that held a whole
@@ -31,6 +33,7 @@
  * @period_ns: accounting period, the longest one
  * @len_ns: length of the current period, at most @period_ns (jittered)
  * @jitter: periods have pseudo-random lengths; else exactly @period_ns
+ *	(cleared for good once throttling shows a refill grid)
  * @rnd: state of the jitter's pseudo-random sequence, never 0
  * @cap_pm: configured cap, a hint; 0 to learn it from steal alone
  * @eff_cap_pm: cap in use: what @learn makes of the hint and the steal
@@ -48,6 +51,8 @@
  * @wc: the target is met (or there is nothing to reserve): work-conserving
  *	until the period ends
  * @throttled: the last period ended with throttling
+ * @grid_parks: periods with a park shorter than a period since the last
+ *	longer one
  */
 struct xb_swc {
 	u64 period_ns;
@@ -66,6 +71,7 @@ struct xb_swc {
 	u64 target_off_ns;
 	bool wc;
 	bool throttled;
+	u32 grid_parks;
 };
 
 void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,

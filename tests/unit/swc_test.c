@@ -490,4 +490,126 @@ TEST(idle_time_is_not_run_time)
 	EXPECT_EQ((u32)XB_LEARN_STEADY, s.learn.state);
 }
 
+/*
+ * A refill grid, modelled on credit2: the budget, cap x G, is refilled
+ * every G (10 ms) at a phase of its own, an overrun is carried over as
+ * debt, underuse is not banked, and a vCPU that has spent its budget is
+ * parked until the next refill (@cap_pm). A CPU hog runs whenever the
+ * balloon does not hold the vCPU. Fills in, for periods [0, @from) and [@from,
+ * @periods), the time parked and the hog's run time.
+ */
+struct grid_run {
+	u64 parked[2];
+	u64 run[2];
+};
+
+static void grid_sim(struct xb_swc *s, u64 phase, int periods, int from,
+		     struct grid_run *r, u32 cap_pm)
+{
+	const u64 G = 10 * MS, dt = 10000;
+	const s64 full = G / 1000 * cap_pm;
+	u64 t = s->period_start, next_repl = t + phase, thr = 0;
+	s64 budget = full;
+	bool parked = false;
+	int p = 0;
+
+	*r = (struct grid_run){};
+	while (p < periods) {
+		int half = p >= from;
+
+		if (t >= next_repl) {
+			budget += full;
+			if (budget > full)
+				budget = full;
+			if (budget > 0)
+				parked = false;
+			next_repl += G;
+		}
+		if (parked) {
+			xb_swc_add_steal(s, dt);
+			thr += dt;
+			r->parked[half] += dt;
+		} else if (xb_swc_off_needed(s) && xb_swc_hold_left(s, t)) {
+			xb_swc_add_halt(s, dt);
+		} else {
+			budget -= dt;
+			r->run[half] += dt;
+			if (budget <= 0)
+				parked = true;
+		}
+		t += dt;
+		if (t >= s->period_start + s->len_ns) {
+			xb_swc_period_end(s, t, true, thr);
+			thr = 0;
+			p++;
+		}
+	}
+}
+
+/*
+ * Under a refill grid, jittered periods get the vCPU parked (a short
+ * period after a full one runs more than the cap in one window of the
+ * grid); a few such short parks end the jitter. With periods of exactly
+ * the grid's length, and the learner's margin under the cap, the vCPU is
+ * then not parked again, whatever the phase, and runs nearly its whole
+ * share. The learner copes with parks in every period (a probe under the
+ * grid), told the cap or not.
+ */
+TEST(a_refill_grid_ends_the_jitter_and_the_parks)
+{
+	u64 phases[] = { 0, 1 * MS, 3300 * 1000, 7 * MS, 9900 * 1000 };
+	u32 hints[] = { 500, 0 };
+	unsigned int i, h;
+
+	for (h = 0; h < ARRAY_SIZE(hints); h++) {
+		for (i = 0; i < ARRAY_SIZE(phases); i++) {
+			struct grid_run r;
+			struct xb_swc s;
+
+			xb_swc_init(&s, P, hints[h], 1000 * MS, true);
+			grid_sim(&s, phases[i], 1000, 500, &r, 500);
+			TH_LOG("hint %u phase %llu us: parked %llu then %llu ms, ran %llu ms of 500 periods, est %u",
+			       hints[h], phases[i] / 1000, r.parked[0] / MS,
+			       r.parked[1] / MS, r.run[1] / MS,
+			       s.learn.est_pm);
+			EXPECT_FALSE(s.jitter);
+			EXPECT_GE(r.parked[0], XB_SWC_GRID_PARKS * MS / 2);
+			/*
+			 * Parked under 2 % of the time (a learned cap is
+			 * probed every few seconds, a park or two in each
+			 * probe), and 95 % of the share run.
+			 */
+			EXPECT_LE(r.parked[1], 500 * P / 50);
+			EXPECT_GE(r.run[1], 500 * (P / 2) / 100 * 95);
+		}
+	}
+}
+
+/* credit1's parks (30 ms and more, from the recorded traces) keep it. */
+TEST(long_parks_keep_the_jitter)
+{
+	u64 park[] = { 59, 60, 90, 29, 120, 149, 58, 88 };
+	struct xb_swc s;
+	u64 t = 0;
+	int i, k;
+
+	xb_swc_init(&s, P, 500, t, true);
+	for (k = 0; k < 40; k++) {
+		for (i = 0; i < 20; i++) {
+			xb_swc_add_halt(&s, xb_swc_off_needed(&s));
+			xb_swc_period_end(&s, t += s.len_ns, true, 0);
+		}
+		/* A short one now and then does not end it either. */
+		if (k % 4 == 3) {
+			xb_swc_add_steal(&s, 2 * MS);
+			xb_swc_period_end(&s, t += s.len_ns, true, 2 * MS);
+			xb_swc_period_end(&s, t += s.len_ns, true, 0);
+		}
+		xb_swc_add_steal(&s, park[k % ARRAY_SIZE(park)] * MS);
+		xb_swc_period_end(&s, t += park[k % ARRAY_SIZE(park)] * MS,
+				  true, park[k % ARRAY_SIZE(park)] * MS);
+		EXPECT_TRUE(s.jitter);
+	}
+}
+
 TEST_HARNESS_MAIN
