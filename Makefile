@@ -123,10 +123,11 @@ UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter -Werror \
 	       -fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_TESTS := $(patsubst $(TOP)/tests/unit/%.c,$(USER)/unit/%, \
 		$(wildcard $(TOP)/tests/unit/*_test.c))
-$(USER)/unit/steal_acct_test: $(TOP)/module/steal_acct.c
+$(USER)/unit/steal_acct_test: $(TOP)/module/steal_acct.c \
+		$(TOP)/tests/unit/trace_file.h $(wildcard $(TOP)/tests/unit/traces/*.inc)
 $(USER)/unit/swc_test: $(TOP)/module/swc.c $(TOP)/module/learn.c
 $(USER)/unit/learn_test: $(TOP)/module/learn.c $(TOP)/module/swc.c \
-		$(wildcard $(TOP)/tests/unit/traces/*.inc)
+		$(TOP)/tests/unit/trace_file.h $(wildcard $(TOP)/tests/unit/traces/*.inc)
 $(USER)/unit/credit_policy_test: $(TOP)/module/credit_policy.c
 $(USER)/unit/hostpoll_policy_test: $(TOP)/module/hostpoll_policy.c
 $(USER)/unit/utf8_test: $(TOP)/tools/xb_utf8.c $(TOP)/tools/xb_tool.h

@@ -215,7 +215,7 @@ static void xb_vclock_uncharge(struct task_struct *tsk, u64 runtime,
 		return;
 	if (READ_ONCE(xb_vclock_steal_on) && xb_steal_fast(cpu, &raw)) {
 		unsigned int gen;
-		bool reset = false;
+		bool reset = false, have_exact;
 
 		smp_rmb();	/* pairs with xb_vclock_apply()'s smp_wmb() */
 		gen = READ_ONCE(xb_vclock_gen);
@@ -226,14 +226,17 @@ static void xb_vclock_uncharge(struct task_struct *tsk, u64 runtime,
 			reset = true;
 		}
 		/* Uncalibrated: an exact reading puts it on the fast scale. */
-		if ((runtime > XB_VCLOCK_EXACT_NS || !vc->slice.calibrated) &&
-		    xb_steal_exact(cpu, &exact))
+		have_exact = (runtime > XB_VCLOCK_EXACT_NS ||
+			      !vc->slice.calibrated) &&
+			     xb_steal_exact(cpu, &exact);
+		if (have_exact)
 			xb_steal_slice_exact(&vc->slice, exact);
 		take = xb_steal_slice_take(&vc->slice, raw, runtime,
 					   slice_ran);
+		/* A trace records both sources at every charge, read once. */
 		if (trace_xballoon_vclock_enabled()) {
-			exact = 0;
-			xb_steal_exact(cpu, &exact);
+			if (!have_exact && !xb_steal_exact(cpu, &exact))
+				exact = 0;
 			trace_xballoon_vclock(cpu, runtime, slice_ran, raw,
 					      exact, take, reset);
 		}

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../../module/swc.h"
+#include "trace_file.h"
 #include "../selftests/kselftest_harness.h"
 
 #define US 1000ULL
@@ -393,18 +394,14 @@ struct replay {
 
 static int replay_trace(const char *name, struct replay *r)
 {
-	char path[512], line[512], *p, *dir;
+	char line[512], *p;
 	unsigned long long v[10];
 	struct xb_learn l;
 	bool started = false;
 	u64 t = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s", __FILE__);
-	dir = strrchr(path, '/');
-	snprintf(dir ? dir + 1 : path, sizeof(path) - (dir ? dir + 1 - path : 0),
-		 "traces/%s", name);
-	f = fopen(path, "r");
+	f = trace_open(name);
 	if (!f)
 		return -1;
 	memset(r, 0, sizeof(*r));
@@ -433,6 +430,8 @@ static int replay_trace(const char *name, struct replay *r)
 		t = v[0] * US;
 		if (!started) {
 			xb_learn_init(&l, r->hint, true, t - v[5] * US);
+			/* As swc.c sets it: the traces have 10 ms periods. */
+			l.short_ns = P;
 			started = true;
 		}
 		xb_learn_period(&l, t, v[5] * US,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../module/steal_acct.h"
+#include "trace_file.h"
 #include "../selftests/kselftest_harness.h"
 
 #define MS 1000000ULL
@@ -268,18 +269,14 @@ struct steal_replay {
 static int replay_steal(const char *name, bool exact_first,
 			struct steal_replay *r)
 {
-	char path[512], line[256], *dir;
+	char line[256];
 	unsigned long long t, runtime, slice_ran, fast, exact;
 	u64 prev_exact = 0, in, take;
 	struct xb_steal_slice sl = { 0 };
 	bool fresh = true;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s", __FILE__);
-	dir = strrchr(path, '/');
-	snprintf(dir ? dir + 1 : path, sizeof(path) - (dir ? dir + 1 - path : 0),
-		 "traces/%s", name);
-	f = fopen(path, "r");
+	f = trace_open(name);
 	if (!f)
 		return -1;
 	memset(r, 0, sizeof(*r));
