@@ -273,10 +273,15 @@ static bool hb_stop(struct hb *hb)
 /* ---------------------------------------------------------------------- */
 /* Hogs: one SCHED_OTHER busy loop pinned on each online CPU */
 
+/*
+ * @free: per hog, the share under which its CPU counts as held; 0 until
+ * hogs_calibrate() (then FREE_SHARE applies).
+ */
 struct hogs {
 	int n;
 	pid_t pid[MAX_CPUS];
 	int cpu[MAX_CPUS];
+	double free[MAX_CPUS];
 };
 
 static void hogs_start(struct hogs *h)
@@ -285,6 +290,7 @@ static void hogs_start(struct hogs *h)
 	pid_t pid;
 
 	h->n = 0;
+	memset(h->free, 0, sizeof(h->free));
 	refresh_online();
 	for (cpu = 0; cpu < MAX_CPUS; cpu++) {
 		if (!online[cpu])
@@ -349,6 +355,42 @@ static void hogs_share(struct hogs *h, unsigned int ms, double *share)
 			share[i] = 1 - (double)(wait - w0[i]) / (t1 - t0);
 		if (f)
 			fclose(f);
+	}
+}
+
+/* The share under which hog @i's CPU counts as held. */
+static double hog_free(const struct hogs *h, int i)
+{
+	return h->free[i] > 0 ? h->free[i] : FREE_SHARE;
+}
+
+/*
+ * With no balloon yet, what each hog gets beside the test's own work: a
+ * heartbeat that prints every 200 ms costs its CPU up to 12 % on a slow
+ * TCG machine (every console byte is an emulated port write), which a
+ * fixed FREE_SHARE took for a held CPU. A CPU then counts as held below
+ * its own best share less 6 points (at most FREE_SHARE, at least 70 %:
+ * a balloon at cap 50 leaves a hog 12-60 %).
+ */
+static void hogs_calibrate(struct hogs *h, const char *what)
+{
+	double share[MAX_CPUS], best[MAX_CPUS] = { 0 };
+	int try, i;
+
+	for (try = 0; try < 2; try++) {
+		hogs_share(h, 500, share);
+		for (i = 0; i < h->n; i++)
+			if (share[i] > best[i])
+				best[i] = share[i];
+	}
+	for (i = 0; i < h->n; i++) {
+		h->free[i] = best[i] - 0.06;
+		if (h->free[i] > FREE_SHARE)
+			h->free[i] = FREE_SHARE;
+		if (h->free[i] < 0.70)
+			h->free[i] = 0.70;
+		diag("%s: no balloon: cpu%d hog %.0f%%, held below %.0f%%",
+		     what, h->cpu[i], 100 * best[i], 100 * h->free[i]);
 	}
 }
 
@@ -459,7 +501,7 @@ static bool cpus_free(struct hogs *h, const char *what)
 		for (i = 0; i < h->n; i++) {
 			if (share[i] > best[i])
 				best[i] = share[i];
-			if (best[i] < FREE_SHARE)
+			if (best[i] < hog_free(h, i))
 				ok = false;
 			len += snprintf(line + len, sizeof(line) - len,
 					" cpu%d %.0f%%", h->cpu[i],
@@ -1382,6 +1424,7 @@ static int test_kill_storm(int mode)
 		return 1;
 	hogs_start(&h);
 	hb_start(&hb, what);
+	hogs_calibrate(&h, what);
 	while (now_ns() < end || rounds < 3) {
 		how = rounds % 3;
 		if (!daemon_start(&d, mode, what)) {
@@ -1400,7 +1443,7 @@ static int test_kill_storm(int mode)
 			for (i = 0; i < h.n; i++) {
 				diag("%s: with xballoond holding: cpu%d hog %.0f%%",
 				     what, h.cpu[i], 100 * share[i]);
-				if (share[i] < FREE_SHARE)
+				if (share[i] < hog_free(&h, i))
 					held_seen++;
 			}
 		} else {
@@ -1450,10 +1493,10 @@ static int test_kill_storm(int mode)
 	hb_stop(&hb);
 	hogs_stop(&h);
 	daemon_close(&d);
-	result(held_seen > 0, "%s: the hogs see the running daemon hold their CPUs (%d of %d under %.0f%%)",
-	       what, held_seen, h.n ? h.n : ncpus, 100 * FREE_SHARE);
-	result(!failed, "%s: after each of %d kills every CPU is detached and a hog gets >= %.0f%% of it (%d failed)",
-	       what, rounds, 100 * FREE_SHARE, failed);
+	result(held_seen > 0, "%s: the hogs see the running daemon hold their CPUs (%d of %d under their free share)",
+	       what, held_seen, h.n ? h.n : ncpus);
+	result(!failed, "%s: after each of %d kills every CPU is detached and its hog gets its free share (%d failed)",
+	       what, rounds, failed);
 	result(!term_bad, "%s: SIGTERM: xballoond exits 0 (%d did not)", what,
 	       term_bad);
 	result(!stopped_held, "%s: a stopped xballoond holds no CPU (%d held)",
