@@ -968,7 +968,12 @@ TEST_F(balloon, dynamic_balloon_exec_start_never_ahead_of_the_clock)
 	r0 = schedstat_ns(schedstat);
 	t0 = now_ns();
 	end = t0 + 2000 * MS;
-	while (now_ns() < end) {
+	/*
+	 * At least 2 s and 100 samples, up to 10 s: the scheduler's debug
+	 * file is slow to read on a KASAN kernel (38 samples in 2 s).
+	 */
+	while (now_ns() < end ||
+	       (samples < 100 && now_ns() < t0 + 10000 * MS)) {
 		/* An update_curr() of the balloon from here, mid-halt or not. */
 		schedstat_ns(schedstat);
 		start = sched_field_ns(sched, NULL, "se.exec_start");
