@@ -161,7 +161,8 @@ guest_layer() {
 		# xb_give_way_to()), as the kernel's own do_nanosleep() does.
 		env=(XB_VM_KERNEL="$debug_dir/arch/x86/boot/bzImage"
 		     XB_VM_MODDIR="$debug_dir" XB_VM_SMP=2 XB_VM_KCSAN_MODULE=xballoon
-		     XB_VM_SPLAT_IGNORE="BUG: KCSAN: data-race in (ktime_get_mono_fast_ns / timekeeping_update|timekeeping_update / ktime_get_mono_fast_ns|__cpuhp_kick_ap / cpuhp_should_run|cpuhp_should_run / __cpuhp_kick_ap|hrtimer_wakeup / xb_give_way_to[^ ]* \\[xballoon\\]|xb_give_way_to[^ ]* \\[xballoon\\] / hrtimer_wakeup)\$")
+		     XB_VM_SPLAT_IGNORE="BUG: KCSAN: data-race in (ktime_get_mono_fast_ns / timekeeping_update|timekeeping_update / ktime_get_mono_fast_ns|__cpuhp_kick_ap / cpuhp_should_run|cpuhp_should_run / __cpuhp_kick_ap|hrtimer_wakeup / xb_give_way_to[^ ]* \\[xballoon\\]|xb_give_way_to[^ ]* \\[xballoon\\] / hrtimer_wakeup)\$"
+		     XB_VM_APPEND="XB_DEBUG_KERNEL=1")
 		args="--timeout ${XB_DEBUG_TIMEOUT:-1800}"
 		[ "$harness" = debug-stress ] && stress=1
 		harness=vm
@@ -180,6 +181,7 @@ guest_layer() {
 		# A debug kernel takes a tenth of each CPU for itself.
 		[ -n "$stress" ] &&
 			append="$append XB_STRESS_FREE_PCT=75 XB_STRESS_DEBUG_KERNEL=1"
+		[ -n "$stress" ] && append="$append XB_DEBUG_KERNEL=1"
 		env+=(XB_VM_APPEND="$append")
 		# A debug kernel keeps its own, longer timeout.
 		[ -n "$stress" ] || args="--timeout $((180 + 30 * secs))"

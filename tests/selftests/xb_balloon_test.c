@@ -272,10 +272,13 @@ TEST_F(balloon, reserves_its_share_of_most_periods)
 	 * Nothing else runs here: the reserve is met in most periods. (A
 	 * broken reservation meets it in none; emulation noise and Xen's
 	 * early timers make some periods miss it by microseconds: the
-	 * benchmark measures the rate, this only checks the mechanism.)
+	 * benchmark measures the rate, this only checks the mechanism.) A
+	 * debug kernel's timers come late under single-threaded TCG (KCSAN:
+	 * 26 of 58 met): a quarter there.
 	 */
 	EXPECT_LT((s1.periods - s0.periods),
-		  (s1.periods_reserved - s0.periods_reserved) * 2)
+		  (s1.periods_reserved - s0.periods_reserved) *
+		  (xb_debug_kernel() ? 4 : 2))
 		TH_LOG("%llu of %llu periods reserved",
 		       s1.periods_reserved - s0.periods_reserved,
 		       s1.periods - s0.periods);

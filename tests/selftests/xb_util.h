@@ -207,6 +207,18 @@ static inline unsigned long long schedstat_ns(const char *path)
 /* ---------------------------------------------------------------------- */
 /* The module: load and unload */
 
+/*
+ * A debug kernel (KASAN, KCSAN: tests/debug/) under single-threaded TCG:
+ * its lanes look for splats, and rates a test checks only as mechanisms
+ * (reserves met, samples taken) come out lower there.
+ */
+static inline bool xb_debug_kernel(void)
+{
+	const char *s = getenv("XB_DEBUG_KERNEL");
+
+	return s && *s == '1';
+}
+
 static inline bool xb_loaded(void)
 {
 	return exists(XB_SYSFS);
