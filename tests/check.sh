@@ -39,8 +39,17 @@
 # so its timing tests do not depend on the load of the host),
 # XB_XEN_CREDIT2_KERNEL (the one kernel whose xen layer runs under
 # credit2; default: the newest of XB_KERNELS by version when there are two
-# or more, none when there is one; empty: none). The VM layer
+# or more, none when there is one; empty: none), XB_CHECK_JOBS (default 2,
+# see below). The VM layer
 # runs single-threaded TCG without hardware KVM: see tests/vm/run.sh.
+#
+# Parallel layers. Every guest runs single-threaded TCG: one host CPU.
+# The xen and debug layers do not depend on the host's timing (Xen counts
+# instructions; the debug lanes look for the checkers' reports, and their
+# few rate checks are relaxed for a debug kernel), so they run last, in
+# XB_CHECK_JOBS streams at once (1: one after the other, as the others).
+# The other layers time real things against the host's clock (a host
+# cgroup's cap, a hog's share) and run alone.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -299,6 +308,60 @@ cap_cgroup() {
 		echo $((1000 * cap_pct)) > "$cap_cg/cpu.cfs_quota_us"
 }
 
+# Layers that may run beside each other: "xen KVER" and "debug KIND",
+# each with a rough weight (minutes on a slow machine) to balance the
+# streams.
+jobs=${XB_CHECK_JOBS:-2}
+case $jobs in
+'' | *[!0-9]* | 0) echo "check: XB_CHECK_JOBS: a number >= 1, not '$jobs'" >&2; exit 1 ;;
+esac
+deferred=()
+
+# run_deferred: the deferred layers in $jobs streams, their output and
+# timings printed in stream order once all are done.
+run_deferred() {
+	local -a load stream_of
+	local i j w t best n=${#deferred[@]}
+
+	[ "$n" -gt 0 ] || return 0
+	for ((i = 0; i < jobs; i++)); do
+		load[i]=0
+	done
+	# Heaviest first, each to the least loaded stream.
+	for ((j = 0; j < n; j++)); do
+		w=${deferred[j]%% *}
+		best=0
+		for ((i = 1; i < jobs; i++)); do
+			[ "${load[i]}" -lt "${load[best]}" ] && best=$i
+		done
+		stream_of[j]=$best
+		load[best]=$((load[best] + w))
+	done
+	for ((i = 0; i < jobs; i++)); do
+		(
+			timings=
+			for ((j = 0; j < n; j++)); do
+				[ "${stream_of[j]}" = "$i" ] || continue
+				# shellcheck disable=SC2086 # "KIND ARG", split on purpose
+				set -- ${deferred[j]#* }
+				case $1 in
+				xen) layer "xen $2" guest_layer xen "$2" ;;
+				debug) layer "debug $2" debug_layer "$2" ;;
+				esac
+			done
+			printf '%s' "$timings" >"$XB_RESULTS/.stream-$i.timings"
+		) >"$XB_RESULTS/.stream-$i.out" 2>&1 &
+	done
+	wait
+	for ((i = 0; i < jobs; i++)); do
+		[ "$jobs" -gt 1 ] && echo "=== stream $((i + 1)) of $jobs"
+		cat "$XB_RESULTS/.stream-$i.out"
+		t=$(cat "$XB_RESULTS/.stream-$i.timings")
+		[ -n "$t" ] && timings="$timings$t"$'\n'
+		rm -f "$XB_RESULTS/.stream-$i.out" "$XB_RESULTS/.stream-$i.timings"
+	done
+}
+
 for l in $layers; do
 	case $l in
 	build)
@@ -315,11 +378,20 @@ for l in $layers; do
 		layer install install_layer
 		;;
 	debug)
+		# KCSAN's lane is the longest (13 min here), KASAN's 10.
 		for d in ${XB_DEBUG_KERNELS-kasan kcsan}; do
-			layer "debug $d" debug_layer "$d"
+			case $d in
+			kcsan) deferred+=("13 debug $d") ;;
+			*) deferred+=("10 debug $d") ;;
+			esac
 		done
 		;;
-	vm|stress|vmcap|xen)
+	xen)
+		for k in "$@"; do
+			deferred+=("4 xen $k")
+		done
+		;;
+	vm|stress|vmcap)
 		for k in "$@"; do
 			layer "$l $k" guest_layer "$l" "$k"
 		done
@@ -332,6 +404,9 @@ for l in $layers; do
 done
 
 [ -d "$cap_cg" ] && rmdir "$cap_cg" 2>/dev/null
+# Heaviest first.
+mapfile -t deferred < <(printf '%s\n' "${deferred[@]}" | sort -rn -s -k1,1 | grep .)
+run_deferred
 echo
 printf '%s' "$timings"
 exec "$top/tests/lib/tap-summary.sh" "$XB_RESULTS"/*.tap
