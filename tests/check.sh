@@ -55,6 +55,11 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export XB_RESULTS=$top/build/test-results
 layers=${XB_LAYERS:-build unit install vm stress vmcap xen debug}
+# Streams for the layers that may run beside each other (see above).
+jobs=${XB_CHECK_JOBS:-2}
+case $jobs in
+'' | *[!0-9]* | 0) echo "check: XB_CHECK_JOBS: a number >= 1, not '$jobs'" >&2; exit 1 ;;
+esac
 # The vmcap layer's host cgroup: QEMU alone in it, 50 ms per 100 ms.
 cap_cg=/sys/fs/cgroup/cpu/xb-check-$$
 cap_pct=50
@@ -311,10 +316,6 @@ cap_cgroup() {
 # Layers that may run beside each other: "xen KVER" and "debug KIND",
 # each with a rough weight (minutes on a slow machine) to balance the
 # streams.
-jobs=${XB_CHECK_JOBS:-2}
-case $jobs in
-'' | *[!0-9]* | 0) echo "check: XB_CHECK_JOBS: a number >= 1, not '$jobs'" >&2; exit 1 ;;
-esac
 deferred=()
 
 # run_deferred: the deferred layers in $jobs streams, their output and
