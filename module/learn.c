@@ -486,6 +486,20 @@ static void xb_learn_quiet(struct xb_learn *l, u64 now, bool used)
 }
 
 /**
+ * xb_learn_forget_margin() - drop the margin that throttling taught
+ * @l: state of the vCPU
+ *
+ * For throttling that swc.c found was its own doing (jittered periods
+ * under a refill grid): back to no margin and no floor, as for a fresh
+ * estimate.
+ */
+void xb_learn_forget_margin(struct xb_learn *l)
+{
+	l->margin_pm = XB_LEARN_MARGIN_PM;
+	l->floor_pm = 0;
+}
+
+/**
  * xb_learn_period() - learn from one period that ended at @now
  * @l: state of the vCPU
  * @now: end of the period (ns)

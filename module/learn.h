@@ -182,5 +182,6 @@ void xb_learn_init(struct xb_learn *l, u32 hint_pm, bool can_learn, u64 now);
 void xb_learn_period(struct xb_learn *l, u64 now, u64 len, u64 run,
 		     u64 throttled_ns);
 u32 xb_learn_cap(const struct xb_learn *l);
+void xb_learn_forget_margin(struct xb_learn *l);
 
 #endif /* _XB_LEARN_H */

@@ -301,9 +301,16 @@ static void xb_swc_grid_period(struct xb_swc *swc, u64 throttled_ns,
 {
 	if (throttled_ns >= swc->period_ns)
 		swc->grid_parks = 0;
-	else if (throttled_ns > limit_ns &&
-		 ++swc->grid_parks >= XB_SWC_GRID_PARKS)
+	else if (throttled_ns > limit_ns && swc->jitter &&
+		 ++swc->grid_parks >= XB_SWC_GRID_PARKS) {
 		swc->jitter = false;
+		/*
+		 * Those parks were the jitter's, not a sign that the
+		 * estimate is high: the margin they taught goes (credit2,
+		 * cap 50: it stayed at 8-9 % for the rest of the run).
+		 */
+		xb_learn_forget_margin(&swc->learn);
+	}
 }
 
 /**
