@@ -299,9 +299,9 @@ u64 xb_swc_off_needed(const struct xb_swc *swc)
 static void xb_swc_grid_period(struct xb_swc *swc, u64 throttled_ns,
 			       u64 limit_ns)
 {
-	if (throttled_ns >= swc->period_ns)
+	if (throttled_ns >= swc->period_ns) {
 		swc->grid_parks = 0;
-	else if (throttled_ns > limit_ns && swc->jitter &&
+	} else if (throttled_ns > limit_ns && swc->jitter &&
 		 ++swc->grid_parks >= XB_SWC_GRID_PARKS) {
 		swc->jitter = false;
 		/*
