@@ -39,13 +39,16 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /run/xb /run/xen /run/xenstored /var/lib/xen /var/log/xen/console
 
-# XB_CAP, XB_NET, XB_GUEST_TIMEOUT, XB_DOM0_POLL, XB_HOOK, XB_DOMU_IP, XB_DOM0_IP
+# XB_CAP, XB_NET, XB_GUEST_TIMEOUT, XB_DOM0_POLL, XB_HOOK, XB_DOMU_IP, XB_DOM0_IP,
+# XB_NEIGHBOUR
 # shellcheck source=/dev/null # written by run.sh
 . /etc/xb/run.conf
 
 DOMU=xbdomu
+NBR=xbnbr
 STATUS=/run/xb/status
 CONSLOG=/var/log/xen/console/guest-$DOMU.log
+NBRLOG=/var/log/xen/console/guest-$NBR.log
 
 # Status lines go to the report and, for a live view, to the console.
 status() {
@@ -83,6 +86,8 @@ finish() {
 		section xl-create.log /run/xb/xl-create.log
 		section domu-console.log "$CONSLOG"
 		section dom0-hook.log /run/xb/dom0-hook.log
+		section neighbour.txt /run/xb/neighbour.txt
+		section neighbour-console.log "$NBRLOG"
 		section dom0-dmesg.log /run/xb/dom0-dmesg.log
 		section xen-dmesg.log /run/xb/xen-dmesg.log
 		echo "XB-DOM0-DONE"
@@ -127,6 +132,25 @@ else
 	finish
 fi
 
+# The busy neighbour (XB_NEIGHBOUR=busy), first: the domU starts on a pCPU
+# that is already shared.  Its CPU time (xl list) from here to the guest's
+# end says whether it really ran.
+nbr_cpu() {
+	xl list "$NBR" 2>/dev/null | awk 'NR == 2 { print $6 }'
+}
+nbr=
+if [ "${XB_NEIGHBOUR:-none}" = busy ]; then
+	if xl create /etc/xb/neighbour.cfg > /run/xb/neighbour-create.log 2>&1; then
+		nbr=$NBR
+		nbr_t0=$(uptime_s)
+		nbr_c0=$(nbr_cpu)
+		status "neighbour=created domid=$(xl domid "$NBR") uptime=$nbr_t0"
+	else
+		status "neighbour=failed"
+		cat /run/xb/neighbour-create.log
+	fi
+fi
+
 # Created paused so that the cap is in force from the domU's first
 # instruction; the paused time already counts as steal in the domU, which
 # is why its tests compare deltas.
@@ -150,6 +174,7 @@ if [ "$XB_HOOK" = 1 ]; then
 	# beside the guest tests; its output goes to the report.
 	(
 		cd /xb && XB_PAYLOAD=/xb XB_DOMID=$domid XB_NET=$XB_NET \
+			XB_NEIGHBOUR=$nbr \
 			XB_DOMU_IP=$XB_DOMU_IP XB_DOM0_IP=$XB_DOM0_IP \
 			sh /xb/dom0-run.sh > /run/xb/dom0-hook.log 2>&1
 		echo "$?" > /run/xb/dom0-hook.rc
@@ -187,6 +212,14 @@ while :; do
 	sleep "${XB_DOM0_POLL:-0.5}"
 done
 status "guest=$result uptime=$(uptime_s)"
+
+if [ -n "$nbr" ]; then
+	{
+		echo "name=$NBR cpu0=$nbr_c0 cpu1=$(nbr_cpu) t0=$nbr_t0 t1=$(uptime_s)"
+		xl vcpu-list 2>&1
+	} > /run/xb/neighbour.txt
+	status "neighbour=$(head -n1 /run/xb/neighbour.txt)"
+fi
 
 # Everything the guest had to say is in the log now: destroy it rather than
 # wait for its own poweroff (its netback vif goes with it).

@@ -29,7 +29,8 @@ usage: $prog <KVER> <PAYLOAD_DIR> <OUT_DIR> [options]
 Boots Xen $XEN_VER (sched=XB_XEN_SCHED) in QEMU TCG with a PV dom0 on pCPU0 and
 runs PAYLOAD_DIR/run-tests.sh in a PV domU (1 vCPU) pinned to pCPU1 (or
 XB_DOMU_CPUS) whose credit cap is XB_XEN_CAP (default 50; 0 means
-uncapped).  Both run the Debian kernel KVER.
+uncapped).  Both run the Debian kernel KVER.  With XB_XEN_NEIGHBOUR=busy a
+second PV domain that only burns CPU shares the domU's pCPU(s).
 
 options:
   --timeout SEC      wall-clock limit for the whole run (default 600);
@@ -47,6 +48,11 @@ environment:
   XB_DOMU_MAXMEM  domU maximum memory in MiB (default XB_DOMU_MEM)
   XB_DOMU_CPUS    pCPUs the domU's vCPU may run on, an xl cpu list (default
                   1; 0 shares dom0's pCPU, so dom0's load shows as steal)
+  XB_XEN_NEIGHBOUR
+                  none (default) or busy: a second PV domain (1 vCPU,
+                  pinned to XB_DOMU_CPUS, no cap, default weight) whose
+                  init is a busy loop, started before the domU; its CPU
+                  time over the run is checked and reported
   XB_DOM0_POLL    seconds between dom0's checks for the guest's end
                   (default 0.5); each forks a few processes
   XB_CACHE_DIR    cache for the Xen debs and the built images
@@ -123,6 +129,11 @@ esac
 domu_mem=${XB_DOMU_MEM:-256}
 domu_maxmem=${XB_DOMU_MAXMEM:-$domu_mem}
 domu_cpus=${XB_DOMU_CPUS:-1}
+neighbour=${XB_XEN_NEIGHBOUR:-none}
+case $neighbour in
+none | busy) ;;
+*) die "XB_XEN_NEIGHBOUR: none or busy, not '$neighbour'" ;;
+esac
 dom0_poll=${XB_DOM0_POLL:-0.5}
 qemu=${XB_QEMU:-qemu-system-x86_64}
 xen_gz=/boot/xen-$XEN_VER-amd64.gz
@@ -154,7 +165,8 @@ out=$(cd "$out" && pwd)
 # Only what this script writes: OUT_DIR may hold other things.
 for f in console.log serial1.log qemu.log status.txt sched-credit.txt \
 	xl-create.log domu-console.log dom0-hook.log dom0-dmesg.log \
-	xen-dmesg.log tap.log domu-stderr.log domu-dmesg.log result.tap; do
+	xen-dmesg.log tap.log domu-stderr.log domu-dmesg.log result.tap \
+	neighbour.txt neighbour-console.log; do
 	rm -f "${out:?}/$f"
 done
 out_ready=1
@@ -357,13 +369,18 @@ build_artifacts() {
 	root=$work/domu-root
 	make_skeleton "$root" "$here/domu-init.sh"
 	make_cpio "$root" "$dir/domu-base.cpio"
-	rm -rf "$work/dom0-root" "$work/domu-root" "$xr"
+
+	# The busy neighbour (XB_XEN_NEIGHBOUR=busy): busybox and a loop.
+	root=$work/neighbour-root
+	make_skeleton "$root" "$here/neighbour-init.sh"
+	make_cpio "$root" "$dir/neighbour.cpio"
+	rm -rf "$work/dom0-root" "$work/domu-root" "$work/neighbour-root" "$xr"
 	touch "$dir/.complete"
 }
 
 key=$( (
 	cat "$here/run.sh" "$here/dom0-init.sh" "$here/domu-init.sh" \
-		"$here/vif-xb.sh" "$vmlinuz" "$xen_gz" "$debs/.complete" "$busybox"
+		"$here/neighbour-init.sh" "$here/vif-xb.sh" "$vmlinuz" "$xen_gz" "$debs/.complete" "$busybox"
 ) | sha256sum | cut -c1-16)
 art=$cache_root/xen-harness/$kver-$key
 if [ ! -f "$art/.complete" ]; then
@@ -430,6 +447,7 @@ XB_CAP=$cap
 XB_SCHED=$sched
 XB_NET=$net
 XB_HOOK=$hook
+XB_NEIGHBOUR=$neighbour
 XB_GUEST_TIMEOUT=$guest_timeout
 XB_DOM0_POLL=$dom0_poll
 XB_DOMU_IP=$DOMU_IP
@@ -454,6 +472,24 @@ EOF
 		echo "vif = [ 'script=/etc/xb/vif-xb,ip=$DOMU_IP,mac=00:16:3e:78:62:02' ]"
 	fi
 } > "$root/etc/xb/domu.cfg"
+if [ "$neighbour" = busy ]; then
+	cp "$art/neighbour.cpio" "$root/var/lib/xb/neighbour.cpio"
+	# On the domU's pCPUs, no cap, the default weight (256): as much
+	# right to the pCPU as the domU.
+	{
+		echo 'name = "xbnbr"'
+		echo 'type = "pv"'
+		echo 'kernel = "/var/lib/xb/vmlinux"'
+		echo 'ramdisk = "/var/lib/xb/neighbour.cpio"'
+		echo 'cmdline = "console=hvc0 quiet"'
+		echo 'memory = 128'
+		echo 'vcpus = 1'
+		echo "cpus = \"$domu_cpus\""
+		echo 'on_poweroff = "destroy"'
+		echo 'on_reboot = "destroy"'
+		echo 'on_crash = "destroy"'
+	} > "$root/etc/xb/neighbour.cfg"
+fi
 make_cpio "$root" "$work/dom0-run.cpio"
 cat "$art/dom0-base.cpio" "$work/dom0-run.cpio" > "$work/dom0.cpio"
 rm -rf "$work/domu-run" "$work/dom0-run" "$work/domu-run.cpio" "$work/dom0-run.cpio"
@@ -481,7 +517,7 @@ qemu_args=(
 
 elapsed=$(($(date +%s) - t_start))
 remaining=$((timeout - elapsed))
-log "booting Xen + $kver (cap $cap, domU on pCPU $domu_cpus, net $net${icount:+, icount $icount}), ${remaining}s left"
+log "booting Xen + $kver (cap $cap, domU on pCPU $domu_cpus, neighbour $neighbour, net $net${icount:+, icount $icount}), ${remaining}s left"
 t_boot=$(date +%s)
 qemu_rc=0
 timeout -k 10 "$remaining" "$qemu" "${qemu_args[@]}" < /dev/null 2> "$out/qemu.log" &
@@ -578,6 +614,35 @@ else
 		echo "no XB-GUEST-DONE sentinel; dom0 says guest=$(statusv guest)"
 		grep -v '^XB\(TAP\|ERR\|KMSG\)|' "$domu_log" | tail -n 20 || true
 	} | tap 1 "guest tests finished"
+fi
+
+# The neighbour: it booted to its loop and took CPU time all along (xl
+# list's CPU seconds over dom0's uptime, from its start to the domU's end).
+# Beside a domU of the same weight it gets at least half of the pCPU
+# whenever both want it, and all of it while the domU idles.
+if [ "$neighbour" = busy ]; then
+	nb=$(awk 'NR == 1 {
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["t1"] > v["t0"])
+			printf "%.1f %.1f %.1f", v["cpu1"] - v["cpu0"], v["t1"] - v["t0"],
+				(v["cpu1"] - v["cpu0"]) * 100 / (v["t1"] - v["t0"])
+	}' "$out/neighbour.txt" 2> /dev/null | head -n1)
+	# shellcheck disable=SC2086 # three numbers, one word each
+	set -- $nb
+	touch "$out/neighbour-console.log"
+	if [ $# = 3 ] && grep -q XB-NEIGHBOUR-BUSY "$out/neighbour-console.log" &&
+		awk -v p="$3" 'BEGIN { exit !(p >= 25) }'; then
+		log "neighbour xbnbr: busy, $1 s of CPU in $2 s ($3 % of a pCPU)"
+		tap 0 "busy neighbour ran on pCPU $domu_cpus: $1 s of CPU in $2 s ($3 %)" \
+			< "$out/neighbour.txt"
+	else
+		{
+			echo "neighbour.txt:"
+			cat "$out/neighbour.txt" 2> /dev/null
+			echo "its console:"
+			tail -n 5 "$out/neighbour-console.log"
+		} | tap 1 "busy neighbour ran on pCPU $domu_cpus (at least 25 % of it)"
+	fi
 fi
 
 if [ "$net" = 1 ]; then
