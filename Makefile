@@ -44,7 +44,7 @@ help:
 	@echo "make demo               deps, then boot a stock kernel in QEMU with the module"
 	@echo "make bench-quick        io, hog and the kthread balloon learned, told and stepped (tcg-cap 50 %, Xen 50),"
 	@echo "                        vclock and overhead benchmarks, the newest kernel"
-	@echo "make bench              every benchmark: every case and cap row, both kernels, tcg-cap and Xen (about an hour)"
+	@echo "make bench              every benchmark: every case and cap row, both kernels, tcg-cap, Xen and the shared pCPU (over an hour)"
 	@echo "make dkms-install       register with DKMS and install for KVER (root)"
 	@echo "make install            the tools, unit, config, man pages under DESTDIR/PREFIX"
 	@echo "                        (PREFIX=$(PREFIX)); make uninstall removes them"

@@ -28,7 +28,7 @@ def key: "\(.platform)|\(.kernel)|\(.cap_pct)|\(.period_ms)|\(.case)";
 def where: if .platform | startswith("xen") then "\(.platform) \(.kernel), cap \(.cap_pct)"
 	else "\(.platform) \(.kernel), \(.cap_pct) % of \(.period_ms) ms" end;
 
-. as $all |
+[.[] | select(.platform | endswith("-shared") | not)] as $all |
 ([$all[] | select(.variant == "told")] | map({(key): .}) | add // {}) as $told |
 
 "",

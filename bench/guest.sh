@@ -15,6 +15,8 @@
 #            balloon=off|static|dynamic tool=xballoond|xbloop
 #            hog_quota=none|QUOTA/PERIOD cap_pm=N xb_period_us=N
 #            trace=0|1 steps=PM,PM... settle_ref=real|last
+#            vclock=0|1 (the virtual clock off or on; unset: the
+#            module's default, and no module loaded for it alone)
 #                            set the case up, report READY, serve until the
 #                            client's STOP, tear down, report RESULT
 #   <id> end                 finish (the VM powers off)
@@ -321,7 +323,7 @@ run_case() { # id key=value...
 	shift
 	k_case='?' k_server=other k_hog=none k_balloon=off k_hog_quota=none
 	k_cap_pm=500 k_xb_period_us=10000 k_tool=xbloop k_trace=0
-	k_steps='' k_settle_ref=real
+	k_steps='' k_settle_ref=real k_vclock=
 	parse_kv "$@"
 	c=$k_case
 	rm -f "$tmp"/*
@@ -329,9 +331,20 @@ run_case() { # id key=value...
 	bpid='' hpid='' epid='' kpid='' sched0=
 	extra=
 
+	# The module's virtual clock (default on) set as asked: vclock=1
+	# loads the module for it even with no balloon, which then reserves
+	# nothing (no daemon attaches).
+	vcarg=
+	[ -z "$k_vclock" ] || vcarg="vclock=$k_vclock"
+	if [ "$k_balloon" = off ] && [ "$k_vclock" = 1 ]; then
+		# shellcheck disable=SC2086 # $vcarg: one word or none
+		insmod "$P/xballoon.ko" $vcarg > "$tmp/insmod" 2>&1 ||
+			why="insmod failed: $(cat "$tmp/insmod")"
+	fi
 	if [ "$k_balloon" != off ]; then
+		# shellcheck disable=SC2086 # $vcarg: one word or none
 		if ! insmod "$P/xballoon.ko" cap_pm="$k_cap_pm" \
-			period_us="$k_xb_period_us" > "$tmp/insmod" 2>&1; then
+			period_us="$k_xb_period_us" $vcarg > "$tmp/insmod" 2>&1; then
 			why="insmod failed: $(cat "$tmp/insmod")"
 		else
 			[ "$k_trace" = 1 ] && trace_start
@@ -401,7 +414,16 @@ run_case() { # id key=value...
 	if [ "$k_trace" = 1 ]; then
 		echo "# XB-BENCH-SCHED id=$id case=$c$sched0 |$(schedstat_kv ksoftirqd_ "$kpid")"
 	fi
-	if [ "$k_balloon" != off ] && [ -d /sys/module/xballoon ]; then
+	# What the case really ran with: the module's vclock, none if the
+	# module was not loaded.
+	vclock_state=none
+	if [ -r /sys/module/xballoon/parameters/vclock ]; then
+		case $(cat /sys/module/xballoon/parameters/vclock) in
+		Y) vclock_state=on ;;
+		*) vclock_state=off ;;
+		esac
+	fi
+	if [ -d /sys/module/xballoon ]; then
 		rmmod xballoon > "$tmp/rmmod" 2>&1 ||
 			why="${why:+$why; }rmmod: $(cat "$tmp/rmmod")"
 	fi
@@ -413,6 +435,7 @@ run_case() { # id key=value...
 	kv=$(tr '\n' ' ' < "$tmp/echo.result" 2> /dev/null)
 	kv="$kv$(xb_stats_kv xbb_ "$tmp/echo.mark")$(xb_stats_kv xba_ "$tmp/echo.end")"
 	[ -n "$bpid" ] && kv="$kv balloon_tool=$k_tool"
+	kv="$kv vclock=$vclock_state"
 	[ -s "$tmp/steps.kv" ] && kv="$kv$(cat "$tmp/steps.kv")"
 	# "iters=N wall_ns=W cpu_ns=C" of the whole hog run, prefixed.
 	for w in $hog_out; do

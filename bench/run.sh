@@ -27,6 +27,13 @@
 #            the same under credit2, Xen's default scheduler (sched=credit2,
 #            the cap set with xl sched-credit2 -c: a budget refilled every
 #            10 ms).
+#   xen-shared, xen-credit2-shared
+#            the sharing case (issue 10): Xen under credit1 or credit2,
+#            no cap, the domU's pCPU shared with a busy domain of the
+#            same weight (tests/xen XB_XEN_NEIGHBOUR=busy), their own
+#            cases (XB_BENCH_SHARING_CASES, below). The neighbour is
+#            paused while the hog is calibrated: the hog's share is of a
+#            whole pCPU, the domU's fair share half of it.
 #
 # One boot per kernel and platform; every case runs inside it in turn. The
 # driver (this script for tcg-*, bench/xen-dom0.sh in dom0 for xen*) sends
@@ -52,6 +59,17 @@
 #   io_static, io_kthread, io_dynamic
 #              (only on request, XB_BENCH_CASES) the server and a balloon,
 #              no hog: what the balloon itself costs
+#   vclock     server + hog SCHED_OTHER, the module loaded for its
+#              virtual clock alone (vclock=1, no balloon)
+#   kthread_vclock
+#              the kthread case with the virtual clock on
+#
+# On the -shared platforms the cases (XB_BENCH_SHARING_CASES) are io,
+# hog, fifo_idle, vclock, kthread_learn (the balloon with the share
+# learned from runnable steal, cap_pm=0, the virtual clock off) and
+# kthread_vclock_learn (both), all with no cap; every case there sets the
+# virtual clock explicitly (off unless the case turns it on), where the
+# other platforms leave the module's default (on).
 #
 # xballoon gets cap_pm=500, told, not learned (under TCG nothing reports
 # steal, so the module's learn mode has nothing to learn from; the Xen
@@ -68,10 +86,14 @@
 #
 # Environment (all optional):
 #   XB_BENCH_KERNELS     kernel releases (default: see above)
-#   XB_BENCH_PLATFORMS   "tcg xen" (default): any of tcg (= tcg-cap),
-#                        tcg-cap, tcg-vcpu-cap, xen, xen-credit2 (with
+#   XB_BENCH_PLATFORMS   "tcg xen xen-shared xen-credit2-shared" (full),
+#                        "tcg xen" (quick): any of tcg (= tcg-cap),
+#                        tcg-cap, tcg-vcpu-cap, xen, xen-credit2,
+#                        xen-shared, xen-credit2-shared (with
 #                        XB_BENCH_ACCEL=kvm: kvm-cap, kvm-vcpu-cap)
 #   XB_BENCH_CASES       case names, XB_BENCH_CAPS "PCT/PERIOD_MS ..." (tcg-cap)
+#   XB_BENCH_SHARING_CASES  the cases of the -shared platforms ("io hog
+#                        fifo_idle vclock kthread_learn kthread_vclock_learn")
 #   XB_BENCH_RATE        requests/s on tcg-cap, or auto (default): 1000
 #                        (TESTBED.md's load) scaled by this machine's
 #                        hog calibration against the 49.6k iterations/s
@@ -147,13 +169,16 @@ if [ "$mode" = quick ]; then
 else
 	def_cases="io hog $learn_cases $wrong_cases fifo_idle cgroup floor"
 	def_caps="50/100 50/10"
-	def_platforms="tcg xen"
+	def_platforms="tcg xen xen-shared xen-credit2-shared"
 	def_warmup=3
 	def_duration=15
 	def_xen_caps="50 30 70"
 	def_xen_more=$learn_cases
 fi
 cases=${XB_BENCH_CASES:-$def_cases}
+# The sharing case (issue 10): stock, the guest's own priorities, the
+# virtual clock alone, the balloon with the share learned, both.
+sharing_cases=${XB_BENCH_SHARING_CASES:-io hog fifo_idle vclock kthread_learn kthread_vclock_learn}
 caps=${XB_BENCH_CAPS:-$def_caps}
 # Xen: every case at the first cap, XB_BENCH_XEN_MORE_CASES also at the
 # others (all in one boot: each case sets its own cap).
@@ -191,14 +216,21 @@ timeout_ms=2000
 # refills a capped domain's budget every 10 ms.
 xen_sched() { # platform
 	case $1 in
-	xen-credit2) echo credit2 ;;
+	xen-credit2 | xen-credit2-shared) echo credit2 ;;
 	*) echo credit ;;
 	esac
 }
 xen_period() { # platform
 	case $1 in
-	xen-credit2) echo 10 ;;
+	xen-credit2 | xen-credit2-shared) echo 10 ;;
 	*) echo 30 ;;
+	esac
+}
+# The sharing platforms: no cap, a busy neighbour on the domU's pCPU.
+is_shared() { # platform
+	case $1 in
+	*-shared) return 0 ;;
+	*) return 1 ;;
 	esac
 }
 
@@ -221,14 +253,17 @@ for p in $platforms; do
 	case $p in
 	tcg | "$accel-cap") p=$accel-cap need_cg=1 ;;
 	"$accel-vcpu-cap") need_cg=1 ;;
-	xen | xen-credit2)
+	xen | xen-credit2 | xen-shared | xen-credit2-shared)
 		git -C "$top" show HEAD:tests/xen/run.sh 2> /dev/null | grep -q -- '--net' ||
 			die "$p: no committed tests/xen/run.sh with --net"
 		[ "$p" = xen ] ||
 			git -C "$top" show HEAD:tests/xen/run.sh 2> /dev/null | grep -q XB_XEN_SCHED ||
 			die "$p: no committed tests/xen/run.sh with XB_XEN_SCHED"
+		! is_shared "$p" ||
+			git -C "$top" show HEAD:tests/xen/run.sh 2> /dev/null | grep -q XB_XEN_NEIGHBOUR ||
+			die "$p: no committed tests/xen/run.sh with XB_XEN_NEIGHBOUR"
 		;;
-	*) die "XB_BENCH_PLATFORMS: tcg, $accel-cap, $accel-vcpu-cap, xen or xen-credit2, not $p" ;;
+	*) die "XB_BENCH_PLATFORMS: tcg, $accel-cap, $accel-vcpu-cap, xen, xen-credit2, xen-shared or xen-credit2-shared, not $p" ;;
 	esac
 	case " $plist " in
 	*" $p "*) die "XB_BENCH_PLATFORMS: $p listed twice" ;;
@@ -308,15 +343,26 @@ case_args() {
 	io_static) echo "server=fifo:50 hog=none balloon=static" ;;
 	io_dynamic) echo "server=other hog=none balloon=dynamic" ;;
 	io_kthread) echo "server=fifo:50 hog=none balloon=kthread" ;;
+	# The virtual clock alone, and with the kthread balloon.
+	vclock) echo "server=other hog=other balloon=off vclock=1" ;;
+	kthread_vclock) echo "server=fifo:50 hog=other balloon=kthread vclock=1" ;;
 	*) return 1 ;;
 	esac
 }
-for c in $cases $xen_more; do
+for c in $cases $xen_more $sharing_cases; do
 	case_args "$c" > /dev/null || die "unknown case $c"
-	# A case's name is its key in the results.
-	[ "$(echo "$cases" | tr ' ' '\n' | grep -cx -- "$c")" -le 1 ] ||
-		die "case $c listed twice"
 done
+for l in "$cases" "$sharing_cases"; do
+	for c in $l; do
+		# A case's name is its key in the results.
+		[ "$(echo "$l" | tr ' ' '\n' | grep -cx -- "$c")" -le 1 ] ||
+			die "case $c listed twice"
+	done
+done
+# On the -shared platforms every case sets the virtual clock: off unless
+# the case turns it on (run_args), so that the balloon's row is the
+# balloon's alone. Elsewhere the module's default (on) is left alone.
+plat_vclock=
 # A daemon still being written in the shared tree is not used by default.
 if [ "$balloon_tool" = auto ]; then
 	if git -C "$top" ls-files --error-unmatch tools/xballoond.c > /dev/null 2>&1; then
@@ -336,6 +382,10 @@ run_args() { # case pct settle_ref: the guest's "run" command
 		t=1
 		st="steps=$(case_caps "$1" "$2" | awk '{ for (i = 1; i <= NF; i++) printf "%s%d", (i > 1 ? "," : ""), $i * 10 }') settle_ref=$3"
 	fi
+	case $(case_args "$1") in
+	*vclock=*) ;;
+	*) [ -z "$plat_vclock" ] || st="$st vclock=$plat_vclock" ;;
+	esac
 	echo "case=$1 $(case_args "$1") cap_pm=$(hint_pm "$1" "$2") xb_period_us=$xb_period_us tool=$balloon_tool trace=$t $st"
 }
 
@@ -424,6 +474,8 @@ case_json() { # udp.json result-line platform kernel case pct period attempt
 		vm_cpu_host_pct: $u.vm_cpu_host_pct,
 		vm_cpu_method: $u.vm_cpu_method,
 		vcpu_thread_cpu_host_pct: $u.vcpu_thread_cpu_host_pct,
+		neighbour_cpu_host_pct: $u.neighbour_cpu_host_pct,
+		vclock: $G.vclock,
 		vcpus: 1, samples: $u.received,
 		host_nr_periods: $u.host_nr_periods,
 		host_nr_throttled: $u.host_nr_throttled,
@@ -832,10 +884,18 @@ run_tcg_kernel() { # platform k
 
 # --- xen: the harness runs everything, bench/xen-dom0.sh drives ------------
 
-# "case cap" per Xen case, in the order run: every case at the first cap,
-# the XB_BENCH_XEN_MORE_CASES ones at the others.
+# "case cap" per Xen case of platform $xen_plat, in the order run: every
+# case at the first cap, the XB_BENCH_XEN_MORE_CASES ones at the others;
+# on the -shared platforms their own cases, all with no cap.
+xen_plat=
 xen_case_list() {
 	local cap c
+	if is_shared "$xen_plat"; then
+		for c in $sharing_cases; do
+			echo "$c 0"
+		done
+		return
+	fi
 	for cap in $xen_caps; do
 		for c in $cases; do
 			[ "$cap" = "$xen_cap" ] ||
@@ -868,9 +928,20 @@ xen_steps() { # case cap
 run_xen_kernel() { # platform k
 	local p=$1 k=$2
 	local dir=$work/$1-$2 pl=$work/$1-$2/payload out=$work/$1-$2/out
-	local sched per
+	local sched per cap0=$xen_cap nbr=none ref=real
 	sched=$(xen_sched "$p")
 	per=$(xen_period "$p")
+	xen_plat=$p
+	plat_vclock=
+	if is_shared "$p"; then
+		# No cap; the share the learner finds has no told reference:
+		# a learned case has settled once the estimate stays near
+		# where it ends.
+		cap0=0
+		nbr=busy
+		ref=last
+		plat_vclock=0
+	fi
 	local hook c0 c1 calib0 calib1 tag c rc=0 t_boot=$SECONDS a u d res
 	mkdir -p "$dir/cases"
 	: > "$dir/cases.jsonl"
@@ -884,24 +955,27 @@ run_xen_kernel() { # platform k
 		WARMUP=$warmup
 		DURATION=$duration
 		TIMEOUT_MS=$timeout_ms
-		CAP_PCT=$xen_cap
+		CAP_PCT=$cap0
 		SCHED=$sched
 		CREDIT_LOG=${XB_BENCH_XEN_CREDIT_LOG:-0}
 	EOF
 	xen_case_list | while read -r c cap; do
-		echo "$c-$cap-$per $cap $(xen_steps "$c" "$cap") $(run_args "$c" "$cap" real)"
+		echo "$c-$cap-$per $cap $(xen_steps "$c" "$cap") $(run_args "$c" "$cap" "$ref")"
 	done > "$pl/bench-xen.cases"
 	# Boot and toolstack ~1 min, per case set-up, warm-up, window, drain.
-	local xen_timeout=$((420 + xen_dom0_poll + $(wc -l < "$pl/bench-xen.cases") * (warmup + duration + 90)))
-	msg "$p $k: booting Xen ($sched) with a PV dom0 and domU (icount, timeout ${xen_timeout}s)"
+	# Beside the busy neighbour the domU sets each case up at half speed.
+	local slack=90
+	! is_shared "$p" || slack=150
+	local xen_timeout=$((420 + xen_dom0_poll + $(wc -l < "$pl/bench-xen.cases") * (warmup + duration + slack)))
+	msg "$p $k: booting Xen ($sched) with a PV dom0 and domU, neighbour $nbr (icount, timeout ${xen_timeout}s)"
 	# dom0's harness polls for the guest's end every XB_DOM0_POLL s, and
 	# each round forks processes for ~50 ms; QEMU runs dom0's and the
 	# domU's pCPUs in turn on one thread, so every round stalled the domU
 	# (Xen still charging it) and delayed ~11 requests in a row by 2-15
 	# ms, and its 12 ms periods were what tipped credit1 into parking it.
 	# Rounds a minute apart leave the measured windows alone.
-	XB_DOM0_POLL=$xen_dom0_poll XB_XEN_SCHED=$sched \
-	XB_XEN_CAP=$xen_cap "$harness/tests/xen/run.sh" "$k" "$pl" "$out" --net --icount=2 \
+	XB_DOM0_POLL=$xen_dom0_poll XB_XEN_SCHED=$sched XB_XEN_NEIGHBOUR=$nbr \
+	XB_XEN_CAP=$cap0 "$harness/tests/xen/run.sh" "$k" "$pl" "$out" --net --icount=2 \
 		--timeout "$xen_timeout" > "$dir/harness.log" 2>&1 || rc=$?
 	hook=$out/dom0-hook.log
 	[ "$rc" = 0 ] || msg "$p $k: the harness reports failures (rc $rc, see $dir/harness.log)"
@@ -937,6 +1011,9 @@ run_xen_kernel() { # platform k
 				capture("^(?<k>[^=]+)=(?<v>.*)$") | {(.k): (.v | tonumber)}] | add) as $D |
 			. + {vm_cpu_host_pct: (if $D.t1 > $D.t0
 				then (($D.cpu1 - $D.cpu0) / ($D.t1 - $D.t0) * 1000 | round / 10)
+				else null end),
+			     neighbour_cpu_host_pct: (if $D.t1 > $D.t0 and $D.ncpu1 != null
+				then (($D.ncpu1 - $D.ncpu0) / ($D.t1 - $D.t0) * 1000 | round / 10)
 				else null end),
 			     vm_cpu_method: "xl list: the domU CPU time over the whole udpping run (warm-up, window, drain)",
 			     host_throttled_pct: null, host_busy_cpus: null, host_other_cpus: null}' \
@@ -1025,6 +1102,15 @@ groups=$(jq -r '[.[] | "\(.platform) \(.kernel) \(.cap_pct) \(.period_ms)"] |
 			echo "- \`$p\`: QEMU ${p%%-*}, 1 vCPU, the whole QEMU process capped by the host's cgroup v1"
 			echo "  CPU controller."
 			;;
+		xen-shared | xen-credit2-shared)
+			echo "- \`$p\`: Xen 4.17 ($(xen_sched "$p")) in QEMU TCG with \`-icount shift=2,sleep=off\`; PV"
+			echo "  domU, 1 vCPU, **no cap**, its pCPU shared with a busy PV domain of the same weight (a"
+			echo "  shell loop; paused while the hog is calibrated, so *hog CPU* is of a whole pCPU and the"
+			echo "  domU's fair share is 50 %); udpping in dom0 (its own pCPU), $r req/s. Every case sets"
+			echo "  the virtual clock (*vclock*): off unless the case turns it on. *nbr. CPU*: the"
+			echo "  neighbour's CPU (xl list, over the whole udpping run)."
+			continue
+			;;
 		xen | xen-credit2)
 			echo "- \`$p\`: Xen 4.17 ($(xen_sched "$p"), cap period $(xen_period "$p") ms) in QEMU TCG with"
 			echo "  \`-icount shift=2,sleep=off\`; PV domU, 1 vCPU on its own pCPU, credit caps $xen_caps;"
@@ -1052,6 +1138,7 @@ groups=$(jq -r '[.[] | "\(.platform) \(.kernel) \(.cap_pct) \(.period_ms)"] |
 		[ -n "$p" ] || continue
 		echo
 		case $p:$pct in
+		*-shared:*) echo "## $p, $k, $(xen_sched "$p"), no cap, the pCPU shared with a busy domain" ;;
 		*:0) echo "## $p, $k, no cap: the testbed's floor" ;;
 		xen*) echo "## $p, $k, $(xen_sched "$p") cap $pct" ;;
 		*-vcpu-cap:*) echo "## $p, $k, the vCPU thread capped at $pct % of $per ms" ;;
@@ -1071,10 +1158,11 @@ groups=$(jq -r '[.[] | "\(.platform) \(.kernel) \(.cap_pct) \(.period_ms)"] |
 			"\($r)/\($n) met, \($t) thr., cap \(.xb_stats_after.eff_cap_pm)"
 		 else "-" end) as $b |
 		(if .hog_quota then " (cpu.max \(.hog_quota))" else "" end) as $hq |
-		"| \(.case)\(if .variant then " (\(.variant))" else "" end) | \(.server_policy) | \(if .hog then .hog_policy else "-" end)\($hq) | \(.xballoon)\(if .xb_cap_pm != null then ", told \(.xb_cap_pm)" else "" end) | \(.p50_us | ms) | \(.p99_us | ms) | \(.p999_us | ms) | \(.max_us | ms) | \(.loss_pct | num) | \(.hog_cpu_pct | num) | \(.server_cpu_pct | num) | \(.host_throttled_pct | num) | \(.guest_steal_pct | num) | \(.vm_cpu_host_pct | num)\(if .vcpu_thread_cpu_host_pct then " / \(.vcpu_thread_cpu_host_pct)" else "" end) | \($b) |"' \
+		"| \(.case)\(if .variant then " (\(.variant))" else "" end) | \(.server_policy) | \(if .hog then .hog_policy else "-" end)\($hq) | \(.xballoon)\(if .xb_cap_pm != null then ", told \(.xb_cap_pm)" else "" end)\(if .vclock == "on" or .vclock == "off" then ", vclock \(.vclock)" else "" end) | \(.p50_us | ms) | \(.p99_us | ms) | \(.p999_us | ms) | \(.max_us | ms) | \(.loss_pct | num) | \(.hog_cpu_pct | num) | \(.server_cpu_pct | num) | \(.host_throttled_pct | num) | \(.guest_steal_pct | num) | \(.vm_cpu_host_pct | num)\(if .vcpu_thread_cpu_host_pct then " / \(.vcpu_thread_cpu_host_pct)" else "" end)\(if .neighbour_cpu_host_pct then " (nbr. \(.neighbour_cpu_host_pct))" else "" end) | \($b) |"' \
 			"$work/results.json"
 	done
 	"$top/bench/cap-tables.sh" "$work/results.json"
+	"$top/bench/sharing-tables.sh" "$work/results.json"
 } > "$work/results.md"
 
 # The latency tails: one panel per group, one curve per case, the share
@@ -1103,13 +1191,16 @@ nrow=$(((ng + ncol - 1) / ncol))
 	echo "$groups" | while read -r p k pct per; do
 		[ -n "$p" ] || continue
 		case $p:$pct in
+		*-shared:*) echo "set title '$p, $k, no cap, pCPU shared with a busy domain'" ;;
 		*:0) echo "set title '$p, $k, no cap (the floor)'" ;;
 		xen*) echo "set title '$p, $k, $(xen_sched "$p") cap $pct'" ;;
 		*) echo "set title '$p, $k, cap $pct % of $per ms'" ;;
 		esac
 		sep="plot"
 		line=
-		for c in $cases; do
+		cl=$cases
+		! is_shared "$p" || cl=$sharing_cases
+		for c in $cl; do
 			f=$work/$p-$k/cases/$c-$pct-$per.samples
 			[ -s "$f" ] || continue
 			# x in ms, y the share at or above x: (n - i + 1) / n.

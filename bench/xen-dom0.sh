@@ -21,11 +21,12 @@
 # case attempt:
 #   XB-XEN-CASE tag=<tag> attempt=<n>
 #   XB-XEN-UDP <udpping's JSON>
-#   XB-XEN-DOMCPU cpu0=<s> cpu1=<s> t0=<s> t1=<s>
+#   XB-XEN-DOMCPU cpu0=<s> cpu1=<s> t0=<s> t1=<s> [ncpu0=<s> ncpu1=<s>]
 #                      the domU's CPU seconds (xl list) and dom0's uptime
 #                      before and after the whole udpping run (warm-up,
 #                      window and drain: xl is too slow to run at the
-#                      window's edges without delaying requests)
+#                      window's edges without delaying requests); with a
+#                      busy neighbour on the domU's pCPU, its CPU seconds
 #   XB-XEN-RESULT <the guest's RESULT line>
 #   XB-XEN-SAMPLES <tag> <base64 line>...
 #                      the RTT samples, gzipped (the report crosses an
@@ -41,6 +42,10 @@ CREDIT_LOG=${CREDIT_LOG:-0}
 SCHED=${SCHED:-credit}
 domu=xbdomu
 domid=${XB_DOMID:-1}
+# The busy neighbour sharing the domU's pCPU (tests/xen XB_XEN_NEIGHBOUR),
+# if any: paused while the hog is calibrated, so that the hog's share is
+# of a whole pCPU on every platform.
+nbr=${XB_NEIGHBOUR:-}
 log=/var/log/xen/console/guest-$domu.log
 guest=${XB_DOMU_IP:-10.0.0.2}
 port=7000
@@ -106,16 +111,18 @@ cap() { # percent, 0: uncapped
 	xl "sched-$SCHED" -d "$domu" -c "$1" > /dev/null
 }
 
-domcpu() { # the domU's CPU time in seconds, as xl list reports it
-	xl list "$domu" 2> /dev/null | awk 'NR == 2 { print $6 }'
+domcpu() { # [domain] its CPU time in seconds, as xl list reports it
+	xl list "${1:-$domu}" 2> /dev/null | awk 'NR == 2 { print $6 }'
 }
 
 calib() {
 	cap 0
+	[ -z "$nbr" ] || xl pause "$nbr" || echo "XB-XEN-ERROR cannot pause $nbr"
 	send_cmd calib seconds=3 || return 1
 	# Quiet while the hog runs alone: its rate is the reference.
 	sleep 4
 	l=$(wait_line "XB-BENCH-CALIB id=$id " 120) || return 1
+	[ -z "$nbr" ] || xl unpause "$nbr" || echo "XB-XEN-ERROR cannot unpause $nbr"
 	echo "XB-XEN-CALIB ${l#*XB-BENCH-CALIB }"
 }
 
@@ -159,6 +166,8 @@ while read -r tag cappct steps args; do
 	fi
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	c0=$(domcpu)
+	n0=
+	[ -z "$nbr" ] || n0=$(domcpu "$nbr")
 	lpid=
 	if [ "$CREDIT_LOG" != 0 ]; then
 		credit_log &
@@ -169,10 +178,12 @@ while read -r tag cappct steps args; do
 		--timeout "$TIMEOUT_MS" --samples /tmp/samples --rt 20 "$@")
 	[ -z "$lpid" ] || kill "$lpid" 2> /dev/null
 	c1=$(domcpu)
+	n1=
+	[ -z "$nbr" ] || n1=$(domcpu "$nbr")
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	cap 0
 	echo "XB-XEN-UDP $u"
-	echo "XB-XEN-DOMCPU cpu0=$c0 cpu1=$c1 t0=$t0 t1=$t1"
+	echo "XB-XEN-DOMCPU cpu0=$c0 cpu1=$c1 t0=$t0 t1=$t1${nbr:+ ncpu0=$n0 ncpu1=$n1}"
 	res=$(wait_line "XB-BENCH-RESULT id=$id " 120) || fail "no RESULT for $tag"
 	echo "XB-XEN-RESULT $res"
 	gzip -c /tmp/samples | base64 | sed "s/^/XB-XEN-SAMPLES $tag /"
