@@ -90,15 +90,19 @@ send_cmd() {
 # A vCPU missing from "active units" is off credit1's active list: it
 # burns credit when it runs but earns none. Under credit2 the domU's
 # lines come from its "Domain info" section (credit, budget) instead.
+# With a busy neighbour (XB_NEIGHBOUR) its lines are logged as well.
 credit_log() {
+	# The neighbour's lines too, if there is one (the sharing case).
+	nid=
+	[ -z "$nbr" ] || nid=$(xl domid "$nbr" 2> /dev/null)
 	xl dmesg -c > /dev/null 2>&1
 	while :; do
 		xl debug-keys r > /dev/null 2>&1
-		l=$(xl dmesg -c 2> /dev/null | awk -v u="[$domid." '
+		l=$(xl dmesg -c 2> /dev/null | awk -v u="[$domid." -v n="${nid:+[$nid.}" '
 			/active units:/ { sec = "active" }
 			/Domain info:/ { sec = "domain" }
 			/CPU\[/ { sec = "cpu" }
-			sec && index($0, u) {
+			sec && (index($0, u) || (n != "" && index($0, n))) {
 				sub(/^\([^)]*\) */, "")
 				printf "%s %s;", sec, $0
 			}')
