@@ -65,8 +65,8 @@
 #              the kthread case with the virtual clock on
 #
 # On the -shared platforms the cases (XB_BENCH_SHARING_CASES) are io,
-# hog, fifo_idle, vclock, kthread_learn (the balloon with the share
-# learned from runnable steal, cap_pm=0, the virtual clock off) and
+# hog, fifo_idle, vclock, kthread_learn (the balloon learning, cap_pm=0,
+# the virtual clock off; see bench/README.md for the share) and
 # kthread_vclock_learn (both), all with no cap; every case there sets the
 # virtual clock explicitly (off unless the case turns it on), where the
 # other platforms leave the module's default (on).
