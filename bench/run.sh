@@ -86,14 +86,16 @@
 #
 # Environment (all optional):
 #   XB_BENCH_KERNELS     kernel releases (default: see above)
-#   XB_BENCH_PLATFORMS   "tcg xen xen-shared xen-credit2-shared" (full),
-#                        "tcg xen" (quick): any of tcg (= tcg-cap),
+#   XB_BENCH_PLATFORMS   "tcg tcg-vcpu-cap xen xen-credit2 xen-shared
+#                        xen-credit2-shared" (default, quick too): any of
+#                        tcg (= tcg-cap),
 #                        tcg-cap, tcg-vcpu-cap, xen, xen-credit2,
 #                        xen-shared, xen-credit2-shared (with
 #                        XB_BENCH_ACCEL=kvm: kvm-cap, kvm-vcpu-cap)
 #   XB_BENCH_CASES       case names, XB_BENCH_CAPS "PCT/PERIOD_MS ..." (tcg-cap)
 #   XB_BENCH_SHARING_CASES  the cases of the -shared platforms ("io hog
-#                        fifo_idle vclock kthread_learn kthread_vclock_learn")
+#                        fifo_idle vclock kthread_learn kthread_vclock_learn";
+#                        quick: "io hog kthread_learn")
 #   XB_BENCH_RATE        requests/s on tcg-cap, or auto (default): 1000
 #                        (TESTBED.md's load) scaled by this machine's
 #                        hog calibration against the 49.6k iterations/s
@@ -161,7 +163,8 @@ wrong_cases="kthread_high kthread_low kthread_step"
 if [ "$mode" = quick ]; then
 	def_cases="io hog kthread_learn kthread_told kthread_step floor"
 	def_caps="50/100"
-	def_platforms="tcg xen"
+	def_platforms="tcg tcg-vcpu-cap xen xen-credit2 xen-shared xen-credit2-shared"
+	def_sharing="io hog kthread_learn"
 	def_warmup=2
 	def_duration=9
 	def_xen_caps="50"
@@ -169,7 +172,8 @@ if [ "$mode" = quick ]; then
 else
 	def_cases="io hog $learn_cases $wrong_cases fifo_idle cgroup floor"
 	def_caps="50/100 50/10"
-	def_platforms="tcg xen xen-shared xen-credit2-shared"
+	def_platforms="tcg tcg-vcpu-cap xen xen-credit2 xen-shared xen-credit2-shared"
+	def_sharing="io hog fifo_idle vclock kthread_learn kthread_vclock_learn"
 	def_warmup=3
 	def_duration=15
 	def_xen_caps="50 30 70"
@@ -178,7 +182,7 @@ fi
 cases=${XB_BENCH_CASES:-$def_cases}
 # The sharing case (issue 10): stock, the guest's own priorities, the
 # virtual clock alone, the balloon with the share learned, both.
-sharing_cases=${XB_BENCH_SHARING_CASES:-io hog fifo_idle vclock kthread_learn kthread_vclock_learn}
+sharing_cases=${XB_BENCH_SHARING_CASES:-$def_sharing}
 caps=${XB_BENCH_CAPS:-$def_caps}
 # Xen: every case at the first cap, XB_BENCH_XEN_MORE_CASES also at the
 # others (all in one boot: each case sets its own cap).
