@@ -470,7 +470,7 @@ TEST_F_TIMEOUT(daemon, dynamic_mode_threads_are_cfs_and_not_charged, 60)
 	};
 	unsigned long long r0, r1, h0, h1;
 	struct xb_cpu_stats s0, s1;
-	unsigned int cpu = self->last_cpu;
+	unsigned int cpu = self->last_cpu, secs;
 	pid_t tid;
 
 	ASSERT_LT(0, start_daemon(self, args));
@@ -481,13 +481,23 @@ TEST_F_TIMEOUT(daemon, dynamic_mode_threads_are_cfs_and_not_charged, 60)
 	ASSERT_LT(0, tid);
 	ASSERT_EQ(0, cpu_stats(self->fd, cpu, &s0));
 	r0 = runtime_ns(self->pid, tid);
-	sleep_ms(1000);
-	ASSERT_EQ(0, cpu_stats(self->fd, cpu, &s1));
+	/*
+	 * 1 s, longer (up to 4 s) until the balloon has halted 100 ms: on
+	 * Xen the idle task's blocked time meets the reserve too, and the
+	 * learner's first check of a told cap reserves nothing for a while
+	 * (credit2: 67 ms in the first second once).
+	 */
+	for (secs = 1; ; secs++) {
+		sleep_ms(1000);
+		ASSERT_EQ(0, cpu_stats(self->fd, cpu, &s1));
+		if (s1.halt_ns - s0.halt_ns > 100 * NSEC_PER_MSEC || secs == 4)
+			break;
+	}
 	r1 = runtime_ns(self->pid, tid);
 	h0 = s0.halt_ns;
 	h1 = s1.halt_ns;
-	TH_LOG("CPU %u: halted %llu ms, charged %llu ms in 1 s", cpu,
-	       (h1 - h0) / NSEC_PER_MSEC, (r1 - r0) / NSEC_PER_MSEC);
+	TH_LOG("CPU %u: halted %llu ms, charged %llu ms in %u s", cpu,
+	       (h1 - h0) / NSEC_PER_MSEC, (r1 - r0) / NSEC_PER_MSEC, secs);
 	/*
 	 * Cap 50 %: about half of each period is held. A thread charged for
 	 * its halts is charged at least that much, plus its own work
