@@ -17,12 +17,9 @@
 set -eu
 [ $# = 1 ] || { echo "usage: $0 RESULTS.json" >&2; exit 64; }
 
-jq -r '
-def ms: if . == null then "-" else (. / 10 | round / 100 | tostring) end;
+jq -L "$(dirname "$0")" -r '
+include "tables";
 def r2: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
-def num: if . == null then "-" else tostring end;
-def ratio(a; b): if a == null or b == null or b == 0 then null else a / b end;
-def yn: if . == null then "-" elif . then "met" else "**missed**" end;
 def hv_ms: .period_ms;
 def key: "\(.platform)|\(.kernel)|\(.cap_pct)|\(.period_ms)|\(.case)";
 def where: if .platform | startswith("xen") then "\(.platform) \(.kernel), cap \(.cap_pct)"

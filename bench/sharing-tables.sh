@@ -16,12 +16,9 @@
 set -eu
 [ $# = 1 ] || { echo "usage: $0 RESULTS.json" >&2; exit 64; }
 
-jq -r '
-def ms: if . == null then "-" else (. / 10 | round / 100 | tostring) end;
+jq -L "$(dirname "$0")" -r '
+include "tables";
 def r1: if . == null then "-" else (. * 10 | round / 10 | tostring) end;
-def num: if . == null then "-" else tostring end;
-def ratio(a; b): if a == null or b == null or b == 0 then null else a / b end;
-def yn: if . == null then "-" elif . then "met" else "**missed**" end;
 def name: "\(.case)\(if .variant then "_\(.variant)" else "" end)";
 def d(k): if .xb_stats_after and .xb_stats_before
 	then .xb_stats_after[k] - .xb_stats_before[k] else null end;
