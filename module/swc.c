@@ -164,6 +164,18 @@ void xb_swc_resume(struct xb_swc *swc, u64 now)
 	xb_swc_period_begin(swc, now);
 }
 
+/*
+ * (Re)start the learner from the hint, parks shorter than our period
+ * being a refill grid's, and open a period with the cap it gives.
+ */
+static void xb_swc_learn_from(struct xb_swc *swc, bool can_learn, u64 now)
+{
+	xb_learn_init(&swc->learn, swc->cap_pm, can_learn, now);
+	swc->learn.short_ns = swc->period_ns;
+	swc->eff_cap_pm = xb_learn_cap(&swc->learn);
+	xb_swc_period_begin(swc, now);
+}
+
 /**
  * xb_swc_init() - start reserving
  * @swc: state to initialise
@@ -184,10 +196,7 @@ void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
 		/* Any seed but 0; per CPU, the start times differ. */
 		.rnd = (u32)(now ^ now >> 32) | 1,
 	};
-	xb_learn_init(&swc->learn, swc->cap_pm, true, now);
-	swc->learn.short_ns = period_ns;
-	swc->eff_cap_pm = xb_learn_cap(&swc->learn);
-	xb_swc_period_begin(swc, now);
+	xb_swc_learn_from(swc, true, now);
 }
 
 /**
@@ -196,10 +205,7 @@ void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
  */
 void xb_swc_cannot_learn(struct xb_swc *swc)
 {
-	xb_learn_init(&swc->learn, swc->cap_pm, false, swc->period_start);
-	swc->learn.short_ns = swc->period_ns;
-	swc->eff_cap_pm = xb_learn_cap(&swc->learn);
-	xb_swc_period_begin(swc, swc->period_start);
+	xb_swc_learn_from(swc, false, swc->period_start);
 }
 
 /*
