@@ -23,7 +23,9 @@
 # unload under load, parameter writes, CPU hotplug, unprivileged callers),
 # each phase XB_STRESS_SECS long (default 6; `make soak` uses more), with
 # XB_STRESS_FUZZ_CALLS, XB_STRESS_SEED and XB_STRESS_TESTS passed on (see
-# tests/selftests/xb_stress.c). A guest gets these from its kernel command line: the kernel hands unknown NAME=value words to init's
+# tests/selftests/xb_stress.c). XB_TEST_ONLY=BINARY:FIXTURE.TEST runs
+# only that test of bin/BINARY (kselftest's -r), e.g. to reproduce one
+# failure on a debug kernel. A guest gets these from its kernel command line: the kernel hands unknown NAME=value words to init's
 # environment, e.g. XB_VM_APPEND=XB_STEAL_CAP_PCT=50 for tests/vm/run.sh.
 
 XB_PAYLOAD=${XB_PAYLOAD:-$(cd "$(dirname "$0")" && pwd)}
@@ -117,7 +119,11 @@ run_kselftest() { # path [args]
 
 # 1. The selftests: xb_selftest first (it checks loading and unloading),
 # then every other test binary of the payload.
+[ -n "${XB_TEST_ONLY:-}" ] && set=only
 case $set in
+only)
+	run_kselftest "$bin/${XB_TEST_ONLY%%:*}" -r "${XB_TEST_ONLY#*:}"
+	;;
 cap)
 	run_kselftest "$bin/xb_selftest" -r xb.steal_under_cap
 	run_kselftest "$bin/xb_vclock_test"

@@ -209,6 +209,23 @@ static unsigned long long runtime_ns(pid_t pid, pid_t tid)
 	return schedstat_ns(path);
 }
 
+/* A CPU hog bound to @cpu; SIGKILL and reap it when done. */
+static pid_t spawn_hog(unsigned int cpu)
+{
+	cpu_set_t set;
+	pid_t pid = fork();
+
+	if (!pid) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			_exit(1);
+		for (;;)
+			;
+	}
+	return pid;
+}
+
 /* Run @tool with @args, output to @log (appended); its pid or -errno. */
 static pid_t spawn(const char *tool, const char *const *args, int log)
 {
@@ -281,6 +298,7 @@ FIXTURE(daemon) {
 	char log_path[XB_LOG_PATH_LEN];	/* where they go, "" if nowhere */
 	bool cpu1_offline;	/* the test took CPU 1 offline */
 	bool learn_off;		/* the test set cap_learn=N */
+	pid_t hog;		/* a test's CPU hog, 0 if none */
 };
 
 FIXTURE_SETUP(daemon)
@@ -320,6 +338,10 @@ FIXTURE_TEARDOWN_PARENT(daemon)
 	if (self->pid > 0) {
 		kill(self->pid, SIGKILL);
 		waitpid(self->pid, NULL, 0);
+	}
+	if (self->hog > 0) {
+		kill(self->hog, SIGKILL);
+		waitpid(self->hog, NULL, 0);
 	}
 	if (self->cpu1_offline)
 		write_str(CPU1_ONLINE, "1");
@@ -461,36 +483,44 @@ TEST_F_TIMEOUT(daemon, cpus_and_priority_options, 60)
 /*
  * Dynamic mode: SCHED_OTHER threads at nice 0 that pass
  * XB_BALLOON_DYNAMIC, so the scheduler does not charge them for their
- * halts: a thread's run time stays well under its halted time.
+ * halts: a thread's run time stays well under its halted time. A thread
+ * charged for its halts is charged at least as long as it halted.
+ *
+ * What it is charged is its own work and, with no IRQ_TIME_ACCOUNTING,
+ * the interrupts that end its halts: 150-175 ms a second on a KASAN
+ * kernel under TCG, against 200-400 ms halted at cap 50 on an idle CPU,
+ * where the idle task meets most of the reserve. So a hog on the CPU
+ * (the balloon then halts for all of the reserve), cap 20 (four fifths
+ * of each period), the cap as told (the learner's first check of a told
+ * cap reserves nothing for up to 30 periods), and a window that lasts
+ * until 300 ms are halted.
  */
 TEST_F_TIMEOUT(daemon, dynamic_mode_threads_are_cfs_and_not_charged, 60)
 {
 	static const char * const args[] = {
-		"--mode", "dynamic", "--cap", "50", NULL
+		"--mode", "dynamic", "--cap", "20", NULL
 	};
 	unsigned long long r0, r1, h0, h1;
 	struct xb_cpu_stats s0, s1;
 	unsigned int cpu = self->last_cpu, secs;
 	pid_t tid;
 
+	self->learn_off = true;
+	ASSERT_EQ(0, write_str(CAP_LEARN_PARAM, "N"));
 	ASSERT_LT(0, start_daemon(self, args));
 	wait_attached(_metadata, self, self->online);
 	check_threads(_metadata, self, self->online, SCHED_OTHER, 0);
 
+	self->hog = spawn_hog(cpu);
+	ASSERT_LT(0, self->hog);
 	tid = thread_of(self->pid, cpu);
 	ASSERT_LT(0, tid);
 	ASSERT_EQ(0, cpu_stats(self->fd, cpu, &s0));
 	r0 = runtime_ns(self->pid, tid);
-	/*
-	 * 1 s, longer (up to 4 s) until the balloon has halted 100 ms: on
-	 * Xen the idle task's blocked time meets the reserve too, and the
-	 * learner's first check of a told cap reserves nothing for a while
-	 * (credit2: 67 ms in the first second once).
-	 */
 	for (secs = 1; ; secs++) {
 		sleep_ms(1000);
 		ASSERT_EQ(0, cpu_stats(self->fd, cpu, &s1));
-		if (s1.halt_ns - s0.halt_ns > 100 * NSEC_PER_MSEC || secs == 4)
+		if (s1.halt_ns - s0.halt_ns > 300 * NSEC_PER_MSEC || secs == 8)
 			break;
 	}
 	r1 = runtime_ns(self->pid, tid);
@@ -498,12 +528,7 @@ TEST_F_TIMEOUT(daemon, dynamic_mode_threads_are_cfs_and_not_charged, 60)
 	h1 = s1.halt_ns;
 	TH_LOG("CPU %u: halted %llu ms, charged %llu ms in %u s", cpu,
 	       (h1 - h0) / NSEC_PER_MSEC, (r1 - r0) / NSEC_PER_MSEC, secs);
-	/*
-	 * Cap 50 %: about half of each period is held. A thread charged for
-	 * its halts is charged at least that much, plus its own work
-	 * between them (which a debug kernel makes several times longer).
-	 */
-	ASSERT_LT(100 * NSEC_PER_MSEC, h1 - h0);
+	ASSERT_LT(300 * NSEC_PER_MSEC, h1 - h0);
 	EXPECT_LT(r1 - r0, h1 - h0);
 	stop_daemon(_metadata, self);
 }
