@@ -354,8 +354,10 @@ run_case() { # id key=value...
 		fi
 	fi
 	if [ -z "$why" ] && [ "$k_hog" != none ]; then
+		# One hog per vCPU (a thread bound to each), counting into one
+		# counter: the hog's share is their sum, of one CPU each.
 		"$bin/hog" --policy "$k_hog" --counter "$tmp/hog.cnt" \
-			> "$tmp/hog.out" 2>&1 &
+			--threads "$(nproc)" > "$tmp/hog.out" 2>&1 &
 		hpid=$!
 		extra="$extra --watch hog=$hpid --counter $tmp/hog.cnt"
 		if [ "$k_hog_quota" != none ]; then

@@ -3,6 +3,7 @@
  * hog - the CPU-bound task of the xballoon benchmark.
  *
  *   hog [--policy other|batch|idle] [--nice N] [--counter FILE] [--duration S]
+ *       [--threads N]
  *
  * Spins on a fixed chunk of arithmetic and counts the chunks. The count is
  * the honest measure of the CPU the hog really got: under a host cap with
@@ -15,10 +16,15 @@
  * native u64 at offset 0), for udpecho to read at the ends of the measured
  * window. On SIGTERM/SIGINT, or after --duration seconds, it prints
  * "iters=N wall_ns=W cpu_ns=C" and exits.
+ *
+ * --threads N (a guest with several vCPUs: one hog per vCPU) spins on N
+ * threads, thread i bound to CPU i, all counting into the one counter:
+ * the count is then the sum of their shares of a CPU, and cpu_ns theirs.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -37,6 +43,9 @@
 /* Set by the signal handler, read by the loop: atomic accesses. */
 static int stop;
 static uint64_t sink;
+/* The count, shared by the threads; a file mapping with --counter. */
+static uint64_t *count;
+static int64_t until;
 
 static void on_signal(int sig)
 {
@@ -67,8 +76,33 @@ static void chunk(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: hog [--policy other|batch|idle] [--nice N] [--counter FILE] [--duration S]\n");
+		"usage: hog [--policy other|batch|idle] [--nice N] [--counter FILE] [--duration S]\n"
+		"           [--threads N]\n");
 	exit(64);
+}
+
+static void spin(void)
+{
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		chunk();
+		__atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
+		/* A clock read per chunk only when timed: it costs. */
+		if (until && clock_ns(CLOCK_MONOTONIC) >= until)
+			break;
+	}
+}
+
+/* Thread i: bound to CPU i (the policy and nice are inherited). */
+static void *spin_on(void *arg)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET((int)(intptr_t)arg, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		perror("hog: sched_setaffinity");
+	spin();
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -78,15 +112,16 @@ int main(int argc, char **argv)
 		{ "nice", required_argument, NULL, 'n' },
 		{ "counter", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "threads", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sched_param sp = { 0 };
 	const char *policy = "other", *counter_file = NULL;
 	static uint64_t local_count;
-	uint64_t *count = &local_count;
-	int64_t t0, c0, until = 0;
+	pthread_t tid[64];
+	int64_t t0, c0;
 	double duration = 0;
-	int nice = 0, pol, c, fd;
+	int nice = 0, pol, c, fd, threads = 1, i;
 	struct sigaction sa;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -102,6 +137,11 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			duration = atof(optarg);
+			break;
+		case 't':
+			threads = atoi(optarg);
+			if (threads < 1 || threads > 64)
+				usage();
 			break;
 		default:
 			usage();
@@ -125,6 +165,7 @@ int main(int argc, char **argv)
 		perror("hog: setpriority");
 		return 1;
 	}
+	count = &local_count;
 	if (counter_file) {
 		fd = open(counter_file, O_RDWR | O_CREAT | O_TRUNC, 0644);
 		if (fd < 0 || ftruncate(fd, sizeof(uint64_t))) {
@@ -149,12 +190,17 @@ int main(int argc, char **argv)
 	c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	if (duration > 0)
 		until = t0 + (int64_t)(duration * NSEC_PER_SEC);
-	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		chunk();
-		__atomic_store_n(count, *count + 1, __ATOMIC_RELAXED);
-		/* A clock read per chunk only when timed: it costs. */
-		if (until && clock_ns(CLOCK_MONOTONIC) >= until)
-			break;
+	if (threads == 1) {
+		spin();
+	} else {
+		for (i = 0; i < threads; i++)
+			if (pthread_create(&tid[i], NULL, spin_on,
+					   (void *)(intptr_t)i)) {
+				perror("hog: pthread_create");
+				return 1;
+			}
+		for (i = 0; i < threads; i++)
+			pthread_join(tid[i], NULL);
 	}
 	printf("iters=%llu wall_ns=%lld cpu_ns=%lld\n",
 	       (unsigned long long)*count,

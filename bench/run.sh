@@ -218,14 +218,29 @@ cport=7001
 timeout_ms=2000
 # The period a cap acts over on Xen: credit1 accounts every 30 ms, credit2
 # refills a capped domain's budget every 10 ms.
-xen_sched() { # platform
+#
+# A Xen platform with several vCPUs is <platform>-<N>vcpu (N 2-4): a hog
+# per vCPU, the cap per vCPU (Xen caps the domain: N times it).
+plat_vcpus() { # platform
 	case $1 in
+	xen*-[2-4]vcpu) echo "${1: -5:1}" ;;
+	*) echo 1 ;;
+	esac
+}
+plat_base() { # platform: without its -<N>vcpu
+	case $1 in
+	xen*-[2-4]vcpu) echo "${1%-*}" ;;
+	*) echo "$1" ;;
+	esac
+}
+xen_sched() { # platform
+	case $(plat_base "$1") in
 	xen-credit2 | xen-credit2-shared) echo credit2 ;;
 	*) echo credit ;;
 	esac
 }
 xen_period() { # platform
-	case $1 in
+	case $(plat_base "$1") in
 	xen-credit2 | xen-credit2-shared) echo 10 ;;
 	*) echo 30 ;;
 	esac
@@ -257,17 +272,20 @@ for p in $platforms; do
 	case $p in
 	tcg | "$accel-cap") p=$accel-cap need_cg=1 ;;
 	"$accel-vcpu-cap") need_cg=1 ;;
-	xen | xen-credit2 | xen-shared | xen-credit2-shared)
+	xen | xen-credit2 | xen-shared | xen-credit2-shared | xen-[2-4]vcpu | xen-credit2-[2-4]vcpu)
+		[ "$(plat_vcpus "$p")" = 1 ] ||
+			git -C "$top" show HEAD:tests/xen/run.sh 2> /dev/null | grep -q XB_DOMU_VCPUS ||
+			die "$p: no committed tests/xen/run.sh with XB_DOMU_VCPUS"
 		git -C "$top" show HEAD:tests/xen/run.sh 2> /dev/null | grep -q -- '--net' ||
 			die "$p: no committed tests/xen/run.sh with --net"
-		[ "$p" = xen ] ||
+		[ "$(plat_base "$p")" = xen ] ||
 			git -C "$top" show HEAD:tests/xen/run.sh 2> /dev/null | grep -q XB_XEN_SCHED ||
 			die "$p: no committed tests/xen/run.sh with XB_XEN_SCHED"
 		! is_shared "$p" ||
 			git -C "$top" show HEAD:tests/xen/run.sh 2> /dev/null | grep -q XB_XEN_NEIGHBOUR ||
 			die "$p: no committed tests/xen/run.sh with XB_XEN_NEIGHBOUR"
 		;;
-	*) die "XB_BENCH_PLATFORMS: tcg, $accel-cap, $accel-vcpu-cap, xen, xen-credit2, xen-shared or xen-credit2-shared, not $p" ;;
+	*) die "XB_BENCH_PLATFORMS: tcg, $accel-cap, $accel-vcpu-cap, xen, xen-credit2, xen-shared, xen-credit2-shared, xen-Nvcpu or xen-credit2-Nvcpu (N 2-4), not $p" ;;
 	esac
 	case " $plist " in
 	*" $p "*) die "XB_BENCH_PLATFORMS: $p listed twice" ;;
@@ -444,7 +462,7 @@ case_json() { # udp.json result-line platform kernel case pct period attempt
 		--arg args "$(case_args "$5")" --arg mode "$mode" \
 		--argjson cap_pm "$(hint_pm "$5" "$6")" --argjson xb_period_us "$xb_period_us" \
 		--arg base "$(case_base "$5")" --arg hint "$(case_hint "$5")" \
-		--arg caps "$(case_caps "$5" "$6")" '
+		--arg caps "$(case_caps "$5" "$6")" --argjson vcpus "$(plat_vcpus "$3")" '
 	def kv: [splits(" +") | select(test("=")) |
 		capture("^(?<k>[^=]+)=(?<v>.*)$") |
 		{(.k): (.v | (tonumber? // .))}] | add // {};
@@ -480,7 +498,7 @@ case_json() { # udp.json result-line platform kernel case pct period attempt
 		vcpu_thread_cpu_host_pct: $u.vcpu_thread_cpu_host_pct,
 		neighbour_cpu_host_pct: $u.neighbour_cpu_host_pct,
 		vclock: $G.vclock,
-		vcpus: 1, samples: $u.received,
+		vcpus: $vcpus, samples: $u.received,
 		host_nr_periods: $u.host_nr_periods,
 		host_nr_throttled: $u.host_nr_throttled,
 		host_throttled_ms: $u.host_throttled_ms,
@@ -533,14 +551,22 @@ case_json() { # udp.json result-line platform kernel case pct period attempt
 # Append a kernel's cases to the results, with the hog's share of a real
 # CPU: its iteration rate in the window against the faster of the two
 # uncapped calibrations (one slowed by other load can only be too low).
+# With several vCPUs (Xen under icount) the guest's CPU time of the hog
+# threads instead: QEMU runs the emulated pCPUs in turn, so a hog thread
+# does fewer iterations a second while the other vCPUs are busy.
 add_cases() { # cases.jsonl calib0 calib1
 	jq -c --argjson c0 "${2:-null}" --argjson c1 "${3:-null}" '
 		([$c0, $c1] | map(select(. != null)) | max) as $cal |
 		.calib_iters_per_s = $cal |
 		.calib_iters_per_s_start = $c0 | .calib_iters_per_s_end = $c1 |
-		.hog_cpu_pct = (if .hog_iters_per_s and $cal
-			then (.hog_iters_per_s / $cal * 1000 | round / 10)
-			else null end)' "$1" >> "$all"
+		if .vcpus > 1 then
+			.hog_cpu_pct = .hog_cpu_guest_pct |
+			.hog_cpu_method = "guest CPU time of the hog threads (one per vCPU) over the window, summed; steal excluded (Xen runstate)"
+		else
+			.hog_cpu_pct = (if .hog_iters_per_s and $cal
+				then (.hog_iters_per_s / $cal * 1000 | round / 10)
+				else null end)
+		end' "$1" >> "$all"
 }
 
 summary_line() { # case.json calib tag
@@ -960,6 +986,7 @@ run_xen_kernel() { # platform k
 		DURATION=$duration
 		TIMEOUT_MS=$timeout_ms
 		CAP_PCT=$cap0
+		VCPUS=$(plat_vcpus "$p")
 		SCHED=$sched
 		CREDIT_LOG=${XB_BENCH_XEN_CREDIT_LOG:-0}
 	EOF
@@ -979,7 +1006,8 @@ run_xen_kernel() { # platform k
 	# ms, and its 12 ms periods were what tipped credit1 into parking it.
 	# Rounds a minute apart leave the measured windows alone.
 	XB_DOM0_POLL=$xen_dom0_poll XB_XEN_SCHED=$sched XB_XEN_NEIGHBOUR=$nbr \
-	XB_XEN_CAP=$cap0 "$harness/tests/xen/run.sh" "$k" "$pl" "$out" --net --icount=2 \
+	XB_DOMU_VCPUS=$(plat_vcpus "$p") \
+	XB_XEN_CAP=$((cap0 * $(plat_vcpus "$p"))) "$harness/tests/xen/run.sh" "$k" "$pl" "$out" --net --icount=2 \
 		--timeout "$xen_timeout" > "$dir/harness.log" 2>&1 || rc=$?
 	hook=$out/dom0-hook.log
 	[ "$rc" = 0 ] || msg "$p $k: the harness reports failures (rc $rc, see $dir/harness.log)"
@@ -1120,6 +1148,15 @@ groups=$(jq -r '[.[] | "\(.platform) \(.kernel) \(.cap_pct) \(.period_ms)"] |
 			echo "  \`-icount shift=2,sleep=off\`; PV domU, 1 vCPU on its own pCPU, credit caps $xen_caps;"
 			echo "  udpping in dom0, $r req/s, over netback/netfront. Guest time counts instructions:"
 			echo "  repeatable."
+			continue
+			;;
+		xen*-[2-4]vcpu)
+			n=$(plat_vcpus "$p")
+			echo "- \`$p\`: as \`$(plat_base "$p")\`, with $n vCPUs, each on a pCPU of its own; the caps are"
+			echo "  per vCPU (Xen caps the domain at $n times them), a hog thread bound to each vCPU, one"
+			echo "  server, unbound. *hog CPU* is the hog threads' CPU time in the guest over the window"
+			echo "  (Xen reports steal), summed: the iteration count is no measure here, QEMU's icount"
+			echo "  runs the emulated pCPUs in turn, so each runs slower while others are busy."
 			continue
 			;;
 		esac

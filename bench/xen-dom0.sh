@@ -11,7 +11,8 @@
 #
 # Input: ./bench-xen.conf (RATE WARMUP DURATION TIMEOUT_MS CAP_PCT, SCHED:
 # the scheduler Xen runs, credit or credit2, whose xl sched-* command sets
-# the cap; CREDIT_LOG)
+# the cap; CREDIT_LOG; VCPUS: the domU's, whose caps here are per vCPU:
+# Xen caps the domain, at VCPUS times that)
 # and ./bench-xen.cases, one case a line: "<tag> <cap> <steps> <run
 # arguments...>": the domU's cap in %, and "-" (the cap is set
 # before the load) or "AT:PCT,...": udpping sets each cap AT seconds into
@@ -40,6 +41,7 @@ cd "${XB_PAYLOAD:-/xb}" || exit 1
 CREDIT_LOG=${CREDIT_LOG:-0}
 # xl sched-credit or xl sched-credit2: both take -d DOMAIN -c CAP (%).
 SCHED=${SCHED:-credit}
+VCPUS=${VCPUS:-1}
 domu=xbdomu
 domid=${XB_DOMID:-1}
 # The busy neighbour sharing the domU's pCPU (tests/xen XB_XEN_NEIGHBOUR),
@@ -111,8 +113,8 @@ credit_log() {
 	done
 }
 
-cap() { # percent, 0: uncapped
-	xl "sched-$SCHED" -d "$domu" -c "$1" > /dev/null
+cap() { # percent of a pCPU per vCPU, 0: uncapped
+	xl "sched-$SCHED" -d "$domu" -c "$(($1 * VCPUS))" > /dev/null
 }
 
 domcpu() { # [domain] its CPU time in seconds, as xl list reports it
@@ -165,7 +167,7 @@ while read -r tag cappct steps args; do
 		cap "$cappct"
 	else
 		for s in $(echo "$steps" | tr ',' ' '); do
-			set -- "$@" --step "${s%%:*}:xl sched-$SCHED -d $domu -c ${s#*:} > /dev/null"
+			set -- "$@" --step "${s%%:*}:xl sched-$SCHED -d $domu -c $((${s#*:} * VCPUS)) > /dev/null"
 		done
 	fi
 	t0=$(cut -d' ' -f1 /proc/uptime)

@@ -27,9 +27,9 @@ usage() {
 usage: $prog <KVER> <PAYLOAD_DIR> <OUT_DIR> [options]
 
 Boots Xen $XEN_VER (sched=XB_XEN_SCHED) in QEMU TCG with a PV dom0 on pCPU0 and
-runs PAYLOAD_DIR/run-tests.sh in a PV domU (1 vCPU) pinned to pCPU1 (or
-XB_DOMU_CPUS) whose credit cap is XB_XEN_CAP (default 50; 0 means
-uncapped).  Both run the Debian kernel KVER.  With XB_XEN_NEIGHBOUR=busy a
+runs PAYLOAD_DIR/run-tests.sh in a PV domU (XB_DOMU_VCPUS vCPUs, default
+1, vCPU i pinned to pCPU i+1, or all to XB_DOMU_CPUS) whose credit cap is
+XB_XEN_CAP (default 50; 0 means uncapped).  Both run the Debian kernel KVER.  With XB_XEN_NEIGHBOUR=busy a
 second PV domain that only burns CPU shares the domU's pCPU(s).
 
 options:
@@ -41,13 +41,17 @@ options:
                      the domU, dom0 $DOM0_IP, domU $DOMU_IP
 
 environment:
-  XB_XEN_CAP      cap of the domU in percent (default 50)
+  XB_XEN_CAP      cap of the domU in percent of one pCPU (default 50): Xen
+                  caps a domain, not a vCPU, so 2 vCPUs at 50 % each is 100
   XB_XEN_SCHED    Xen's scheduler: credit (credit1, the default here) or
                   credit2 (Xen's own default: budget refilled every 10 ms)
   XB_DOMU_MEM     domU memory in MiB (default 256)
   XB_DOMU_MAXMEM  domU maximum memory in MiB (default XB_DOMU_MEM)
-  XB_DOMU_CPUS    pCPUs the domU's vCPU may run on, an xl cpu list (default
-                  1; 0 shares dom0's pCPU, so dom0's load shows as steal)
+  XB_DOMU_VCPUS   the domU's vCPUs, 1-4 (default 1); QEMU emulates one
+                  pCPU for dom0 and one per domU vCPU
+  XB_DOMU_CPUS    pCPUs every vCPU of the domU may run on, an xl cpu list
+                  (default: vCPU i on pCPU i+1 alone; 0 shares dom0's pCPU,
+                  so dom0's load shows as steal)
   XB_XEN_NEIGHBOUR
                   none (default) or busy: a second PV domain (1 vCPU,
                   pinned to XB_DOMU_CPUS, no cap, default weight) whose
@@ -128,7 +132,23 @@ credit | credit2) ;;
 esac
 domu_mem=${XB_DOMU_MEM:-256}
 domu_maxmem=${XB_DOMU_MAXMEM:-$domu_mem}
-domu_cpus=${XB_DOMU_CPUS:-1}
+domu_vcpus=${XB_DOMU_VCPUS:-1}
+case $domu_vcpus in
+[1-4]) ;;
+*) die "XB_DOMU_VCPUS: 1 to 4, not '$domu_vcpus'" ;;
+esac
+# xl's cpus: one list for every vCPU, or one per vCPU (["1", "2"]).
+domu_cpus=${XB_DOMU_CPUS:-}
+if [ -n "$domu_cpus" ]; then
+	domu_cpus_cfg="\"$domu_cpus\""
+elif [ "$domu_vcpus" = 1 ]; then
+	domu_cpus=1
+	domu_cpus_cfg='"1"'
+else
+	domu_cpus=1-$domu_vcpus
+	domu_cpus_cfg=$(seq 1 "$domu_vcpus" | sed 's/.*/"&"/' | paste -sd, -)
+	domu_cpus_cfg="[ $domu_cpus_cfg ]"
+fi
 neighbour=${XB_XEN_NEIGHBOUR:-none}
 case $neighbour in
 none | busy) ;;
@@ -146,6 +166,10 @@ is_uint "$domu_maxmem" || die "XB_DOMU_MAXMEM: not a number: $domu_maxmem"
 case $domu_cpus in
 '' | *[!0-9,-]*) die "XB_DOMU_CPUS: not a cpu list (e.g. 0, 1, 0-1): $domu_cpus" ;;
 esac
+# One emulated pCPU for dom0, then enough for the highest one listed.
+npcpu=$(echo "$domu_cpus" | tr ',-' '\n\n' | sort -n | tail -n1)
+npcpu=$((npcpu + 1))
+[ "$npcpu" -ge 2 ] || npcpu=2
 case $dom0_poll in
 '' | *[!0-9.]* | *.*.* | .) die "XB_DOM0_POLL: not a number of seconds: $dom0_poll" ;;
 esac
@@ -463,8 +487,8 @@ EOF
 	echo 'cmdline = "console=hvc0 quiet"'
 	echo "memory = $domu_mem"
 	echo "maxmem = $domu_maxmem"
-	echo 'vcpus = 1'
-	echo "cpus = \"$domu_cpus\""
+	echo "vcpus = $domu_vcpus"
+	echo "cpus = $domu_cpus_cfg"
 	echo 'on_poweroff = "destroy"'
 	echo 'on_reboot = "destroy"'
 	echo 'on_crash = "destroy"'
@@ -506,7 +530,7 @@ qarg() {
 # shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 qemu_args=(
 	-nodefaults -no-user-config -display none -no-reboot
-	-accel tcg -machine q35 -cpu max,-smap,-smep -smp 2 -m 2048
+	-accel tcg -machine q35 -cpu max,-smap,-smep -smp "$npcpu" -m 2048
 	-kernel "$art/xen.elf"
 	-append "console=com1 com1=115200,8n1 sched=$sched dom0_mem=768M,max:768M dom0_max_vcpus=1 dom0_vcpus_pin"
 	-initrd "$(qarg "$vmlinuz") console=hvc0 earlyprintk=xen quiet,$(qarg "$work/dom0.cpio")"
@@ -517,7 +541,7 @@ qemu_args=(
 
 elapsed=$(($(date +%s) - t_start))
 remaining=$((timeout - elapsed))
-log "booting Xen + $kver (cap $cap, domU on pCPU $domu_cpus, neighbour $neighbour, net $net${icount:+, icount $icount}), ${remaining}s left"
+log "booting Xen + $kver (cap $cap, domU: $domu_vcpus vCPU on pCPU $domu_cpus, neighbour $neighbour, net $net${icount:+, icount $icount}), ${remaining}s left"
 t_boot=$(date +%s)
 qemu_rc=0
 timeout -k 10 "$remaining" "$qemu" "${qemu_args[@]}" < /dev/null 2> "$out/qemu.log" &
