@@ -167,7 +167,7 @@ case $domu_cpus in
 '' | *[!0-9,-]*) die "XB_DOMU_CPUS: not a cpu list (e.g. 0, 1, 0-1): $domu_cpus" ;;
 esac
 # One emulated pCPU for dom0, then enough for the highest one listed.
-npcpu=$(echo "$domu_cpus" | tr ',-' '\n\n' | sort -n | tail -n1)
+npcpu=$(echo "$domu_cpus" | sed 's/[,-]/\n/g' | sort -n | tail -n1)
 npcpu=$((npcpu + 1))
 [ "$npcpu" -ge 2 ] || npcpu=2
 case $dom0_poll in
