@@ -13,7 +13,9 @@
  * Off-CPU time comes, per CPU, from:
  *  - Xen's runstate when we run on Xen: blocked (our halts and idle), and
  *    runnable + offline (steal), exact; offline is the cap parking us, the
- *    throttling signal of the control loop;
+ *    throttling signal of the control loop, and so is runnable for a good
+ *    part of a period: a busy neighbour on our pCPU holding us off once we
+ *    ran our share (no cap), whose share is then learned like a cap;
  *  - elsewhere: the balloon's halts, measured up to the entry of the
  *    interrupt that ended them (hooks.c), plus steal from steal.c; where
  *    nothing reports steal (QEMU TCG under a host cap), late period timers
@@ -350,18 +352,23 @@ static bool xb_sample(struct xb_balloon_cpu *bc, unsigned int cpu, u64 halt_ns)
 {
 	enum xb_steal_source source;
 	struct xb_offcpu off;
-	u64 steal, clock;
+	u64 steal, held, clock;
 	bool wc = false;
 
 	if (bc->use_runstate) {
 		if (!xb_steal_runstate(cpu, &off))
 			return false;
-		steal = off.runnable_ns - bc->last_off.runnable_ns +
-			off.offline_ns - bc->last_off.offline_ns;
+		held = off.runnable_ns - bc->last_off.runnable_ns;
+		steal = off.offline_ns - bc->last_off.offline_ns;
 		wc |= xb_swc_add_halt(&bc->swc,
 				      off.blocked_ns - bc->last_off.blocked_ns);
-		bc->throttled_ns += off.offline_ns - bc->last_off.offline_ns;
+		bc->throttled_ns += steal;
 		bc->last_off = off;
+		if (held) {
+			/* A busy neighbour's share, if long enough (swc.c). */
+			bc->stats.steal_ns += held;
+			wc |= xb_swc_add_held(&bc->swc, held);
+		}
 	} else {
 		if (halt_ns)
 			wc |= xb_swc_add_halt(&bc->swc, halt_ns);

@@ -66,9 +66,11 @@
  * at the estimate widens and quiet periods narrow again (the guest cannot
  * see every cost the host charges: an emulator's own work, halt polling).
  * Throttling counts while a balloon reserves or not (Xen: time offline,
- * parked by the cap; elsewhere steal, or timer gaps where nothing reports
- * steal). While the cap is unknown nothing is reserved: reserving against
- * an unknown cap could only hurt, and the first throttling teaches it.
+ * parked by the cap, and time runnable for a good part of a period, held
+ * off by a busy neighbour on a shared pCPU, whose share is learned like a
+ * cap; elsewhere steal, or timer gaps where nothing reports steal). While
+ * the cap is unknown nothing is reserved: reserving against an unknown cap
+ * could only hurt, and the first throttling teaches it.
  */
 #include "swc.h"
 
@@ -104,6 +106,7 @@ static void xb_swc_period_begin(struct xb_swc *swc, u64 now)
 	swc->period_start = now;
 	swc->off_ns = 0;
 	swc->steal_ns = 0;
+	swc->held_ns = 0;
 	swc->halt_ns = 0;
 	swc->idle_ns = 0;
 	if (!target)
@@ -250,6 +253,28 @@ bool xb_swc_add_steal(struct xb_swc *swc, u64 ns)
 }
 
 /**
+ * xb_swc_add_held() - account steal the vCPU spent runnable, held off
+ * @swc: state of the vCPU
+ * @ns: the time (Xen's runstate: runnable)
+ *
+ * Steal, and with no cap at all, throttling: beside a busy neighbour on
+ * its pCPU the vCPU is held off once it has run its share, and loses the
+ * scheduler's wake-up preference for its I/O. Keeping it under that share
+ * is what keeps its wake-ups preferred, so the share is learned like a
+ * cap: xb_swc_period_end() adds this to the period's throttling once it is
+ * XB_SWC_HELD_PM of the period. Below that it is a context switch's rate
+ * limit (credit1 made a vCPU alone on its pCPU wait 1-2 ms in most periods
+ * beside a busy dom0), not a share.
+ *
+ * Return: true if this switched the period to WC.
+ */
+bool xb_swc_add_held(struct xb_swc *swc, u64 ns)
+{
+	swc->held_ns += ns;
+	return xb_swc_add_steal(swc, ns);
+}
+
+/**
  * xb_swc_add_gap() - account time the vCPU was held off, as estimated
  * @swc: state of the vCPU
  * @ns: the gap (a timer that fired that late), where nothing reports steal
@@ -325,7 +350,9 @@ static void xb_swc_grid_period(struct xb_swc *swc, u64 throttled_ns,
  * @now: current time (ns), the start of the next period
  * @reserving: a balloon was holding the vCPU in this period
  * @throttled_ns: how long the hypervisor parked the vCPU in this period
- *	for exceeding its cap (a share of the steal)
+ *	for exceeding its cap (a share of the steal); the time it held the
+ *	vCPU off runnable (xb_swc_add_held()) is added once it is
+ *	XB_SWC_HELD_PM of the period
  */
 void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 		       u64 throttled_ns)
@@ -334,6 +361,8 @@ void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 	u64 len = now > swc->period_start ? now - swc->period_start : 0;
 	u64 off = swc->off_ns + swc->idle_ns;
 
+	if (swc->held_ns >= swc->len_ns / XB_SWC_CAP_FULL * XB_SWC_HELD_PM)
+		throttled_ns += swc->held_ns;
 	xb_swc_settle(swc, now);
 	swc->throttled = reserving && swc->target_off_ns &&
 			 throttled_ns > limit_ns;

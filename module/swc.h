@@ -18,6 +18,12 @@
 #define XB_SWC_SLACK_NS		100000ULL
 /* Each period lasts between P - P / XB_SWC_JITTER_DIV and P. */
 #define XB_SWC_JITTER_DIV	4
+/*
+ * Time held off runnable (Xen: a busy neighbour on our pCPU) counts as
+ * throttling only from this share of a period (per mille): a vCPU alone on
+ * its pCPU waits out a context switch's rate limit (1-2 ms) now and then.
+ */
+#define XB_SWC_HELD_PM		250
 /* Periods with a short park, none long, that show a refill grid (swc.c). */
 #define XB_SWC_GRID_PARKS	4
 /*
@@ -43,6 +49,7 @@
  * @period_start: start of the current period (ns)
  * @off_ns: off-CPU time in the current period: halts and steal
  * @steal_ns: steal (involuntary off-CPU) in the current period
+ * @held_ns: of it, held off runnable (xb_swc_add_held())
  * @halt_ns: halted (voluntary off-CPU) time in the current period
  * @idle_ns: idle time of the CPU in the current period that the balloon
  *	did not hold, as the kernel accounts it (0 if unknown)
@@ -66,6 +73,7 @@ struct xb_swc {
 	u64 period_start;
 	u64 off_ns;
 	u64 steal_ns;
+	u64 held_ns;
 	u64 halt_ns;
 	u64 idle_ns;
 	u64 target_off_ns;
@@ -79,6 +87,7 @@ void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
 void xb_swc_cannot_learn(struct xb_swc *swc);
 bool xb_swc_add_halt(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_steal(struct xb_swc *swc, u64 ns);
+bool xb_swc_add_held(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_gap(struct xb_swc *swc, u64 ns);
 void xb_swc_add_idle(struct xb_swc *swc, u64 ns);
 u64 xb_swc_off_needed(const struct xb_swc *swc);

@@ -28,8 +28,15 @@
  * beyond cap x 30 ms at a tick it is parked (offline) until an accounting
  * finds its credit positive again. CFS bandwidth: quota cap x 100 ms per
  * 100 ms period, throttled (the thread does not run at all) once spent.
+ *
+ * And a shared pCPU, no cap (SIM_SHARED, credit1's way): a busy neighbour
+ * of the same weight, the two in turn for 30 ms time slices while both
+ * want the pCPU; the vCPU waits (runnable) for the neighbour's. Its credit
+ * is as above with its share for cap; waking from a halt with credit left
+ * (UNDER) it is boosted and takes the pCPU back once the neighbour has run
+ * 1 ms (the rate limit). cap_pm is the share.
  */
-enum sim_kind { SIM_CREDIT1, SIM_CFS };
+enum sim_kind { SIM_CREDIT1, SIM_CFS, SIM_SHARED };
 
 struct sim {
 	enum sim_kind kind;
@@ -38,8 +45,13 @@ struct sim {
 	long long credit;	/* credit1 balance (ns); CFS: runtime left */
 	long long ran_tick;	/* credit1: run since the last tick */
 	bool parked;
+	/* SIM_SHARED: the neighbour has the pCPU, for @slice so far */
+	bool nbr_on;
+	u64 slice;
+	bool halted, boost;
 	struct xb_swc swc;
 	u64 throttled;		/* in the current period */
+	u64 held;		/* ... of it, runnable (SIM_SHARED) */
 	u64 period_end;
 	/* results */
 	unsigned int periods, thr_periods;
@@ -65,6 +77,17 @@ static void sim_hv(struct sim *s)
 
 	if (s->cap_pm >= 1000)
 		return;
+	if (s->kind == SIM_SHARED) {
+		if (s->t % (10 * MS) == 0) {
+			s->credit -= s->ran_tick;
+			s->ran_tick = 0;
+		}
+		if (s->t % (30 * MS) == 0)
+			s->credit += cap30;
+		if (s->credit > cap30)
+			s->credit = cap30;
+		return;
+	}
 	if (s->kind == SIM_CFS) {
 		if (s->t % (100 * MS) == 0) {
 			s->credit = (long long)(100 * MS / 1000 * s->cap_pm);
@@ -87,6 +110,39 @@ static void sim_hv(struct sim *s)
 	}
 }
 
+/*
+ * SIM_SHARED: one step of the pCPU's owner. Return: the vCPU waited for
+ * it (runnable: steal), else it ran or halted as the balloon said.
+ */
+static bool sim_shared_waits(struct sim *s)
+{
+	bool want = !xb_swc_off_needed(&s->swc);
+
+	if (s->cap_pm >= 1000)
+		return false;
+	if (!want) {
+		/* Halted: the neighbour has the pCPU. */
+		if (!s->nbr_on) {
+			s->nbr_on = true;
+			s->slice = 0;
+		}
+		s->halted = true;
+	} else {
+		if (s->halted && s->credit >= 0)
+			s->boost = true;
+		s->halted = false;
+		if (s->nbr_on ? s->slice >= 30 * MS ||
+				(s->boost && s->slice >= MS) :
+				s->slice >= 30 * MS) {
+			s->nbr_on = !s->nbr_on;
+			s->slice = 0;
+			s->boost = false;
+		}
+	}
+	s->slice += STEP;
+	return want && s->nbr_on;
+}
+
 /* Run the busy vCPU for @ns; the balloon holds what the swc says. */
 static void sim_run(struct sim *s, u64 ns)
 {
@@ -96,15 +152,19 @@ static void sim_run(struct sim *s, u64 ns)
 		s->t += STEP;
 		sim_hv(s);
 		s->wall_total += STEP;
-		if (s->parked) {
+		if (s->kind == SIM_SHARED && sim_shared_waits(s)) {
+			/* As balloon.c passes Xen's runnable time. */
+			s->throttled += STEP;
+			s->held += STEP;
+			xb_swc_add_held(&s->swc, STEP);
+		} else if (s->parked) {
 			s->throttled += STEP;
 			if (s->kind == SIM_CREDIT1)
 				xb_swc_add_steal(&s->swc, STEP);
 			else
 				xb_swc_add_gap(&s->swc, STEP);
 			continue;	/* a frozen guest: its timer waits */
-		}
-		if (xb_swc_off_needed(&s->swc)) {
+		} else if (xb_swc_off_needed(&s->swc)) {
 			xb_swc_add_halt(&s->swc, STEP);
 		} else {
 			s->run_total += STEP;
@@ -119,7 +179,8 @@ static void sim_run(struct sim *s, u64 ns)
 			s->periods++;
 			if (s->throttled * 50 > P)
 				s->thr_periods++;
-			xb_swc_period_end(&s->swc, s->t, true, s->throttled);
+			xb_swc_period_end(&s->swc, s->t, true,
+					  s->throttled - s->held);
 			if (getenv("XB_LEARN_DEBUG"))
 				fprintf(stderr, "%llu thr=%llu eff=%u est=%u st=%u src=%u m=%u cred=%lld\n",
 					s->t / MS, s->throttled / US,
@@ -127,6 +188,7 @@ static void sim_run(struct sim *s, u64 ns)
 					s->swc.learn.state, s->swc.learn.source,
 					s->swc.learn.margin_pm, s->credit / (long long)US);
 			s->throttled = 0;
+			s->held = 0;
 			s->period_end = s->t + s->swc.len_ns;
 		}
 	}
@@ -184,6 +246,7 @@ FIXTURE_VARIANT_ADD(learns, credit1_50_told_30) { SIM_CREDIT1, 500, 300, 60 };
 FIXTURE_VARIANT_ADD(learns, cfs_50) { SIM_CFS, 500, 0, 60 };
 FIXTURE_VARIANT_ADD(learns, cfs_50_told_70) { SIM_CFS, 500, 700, 60 };
 FIXTURE_VARIANT_ADD(learns, cfs_50_told_30) { SIM_CFS, 500, 300, 60 };
+FIXTURE_VARIANT_ADD(learns, shared_credit1) { SIM_SHARED, 500, 0, 60 };
 
 FIXTURE_SETUP(learns)
 {

@@ -469,6 +469,43 @@ TEST(gaps_count_as_off_cpu_and_teach_the_cap)
 }
 
 /*
+ * Runnable time (Xen: held off by a busy neighbour on the pCPU) is steal,
+ * and throttling once it is a good part of a period: a shared pCPU's
+ * share is learned like a cap. A context switch's rate limit (1-2 ms in
+ * most periods beside a busy dom0 on credit1) is not: with none longer,
+ * nothing is learned and nothing reserved.
+ */
+TEST(held_time_teaches_a_share_only_when_it_is_long)
+{
+	struct xb_swc s;
+	u64 t = 0;
+	int i;
+
+	/* 2 ms runnable in every period of a busy vCPU: not a share. */
+	xb_swc_init(&s, P, 0, t, false);
+	for (i = 0; i < 300; i++) {
+		xb_swc_add_held(&s, 2 * MS);
+		EXPECT_EQ(2 * MS, s.steal_ns);
+		xb_swc_period_end(&s, t += P, false, 0);
+		EXPECT_FALSE(s.throttled);
+	}
+	/* It ran 80 %: not known to be uncapped, but nothing learned. */
+	EXPECT_EQ((u32)XB_LEARN_SRC_UNKNOWN, s.learn.source);
+	EXPECT_EQ(0U, s.learn.est_pm);
+	EXPECT_EQ(1000U, s.eff_cap_pm);
+
+	/* 30 ms slices in turn with the neighbour: half of the pCPU. */
+	xb_swc_init(&s, P, 0, t, false);
+	for (i = 0; i < 600; i++) {
+		if (i % 6 >= 3)
+			xb_swc_add_held(&s, P);
+		xb_swc_period_end(&s, t += P, false, 0);
+	}
+	EXPECT_EQ((u32)XB_LEARN_SRC_LEARNED, s.learn.source);
+	EXPECT_EQ(500U, s.learn.est_pm);
+}
+
+/*
  * Where only the balloon's halts are seen, the idle task's halts must not
  * pass for run time: an idle guest is not a busy one, so nothing is
  * probed, nothing is learned from it, and a told cap stays in use.
