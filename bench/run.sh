@@ -1204,6 +1204,7 @@ groups=$(jq -r '[.[] | "\(.platform) \(.kernel) \(.cap_pct) \(.period_ms)"] |
 	done
 	"$top/bench/cap-tables.sh" "$work/results.json"
 	"$top/bench/sharing-tables.sh" "$work/results.json"
+	"$top/bench/vcpus-tables.sh" "$work/results.json"
 } > "$work/results.md"
 
 # The latency tails: one panel per group, one curve per case, the share
