@@ -488,16 +488,29 @@ scan_splats() {
 	# Only an access's own frames count: below an interrupt entry
 	# (asm_sysvec_*, asm_common_interrupt, asm_exc_*) is the code the
 	# interrupt happened to hit, which may be ours without taking part.
+	# Reports whose title XB_VM_SPLAT_IGNORE matches are not counted
+	# either. Every line of a report not counted is skipped, not only its
+	# title: its frames may name functions the splat patterns match (an
+	# interrupt that hit debug_lockdep_rcu_enabled(), "lockdep").
 	: > "$work/kcsan-skip"
 	if [ -n "${XB_VM_KCSAN_MODULE:-}" ]; then
-		awk -v mod="[$XB_VM_KCSAN_MODULE]" '
+		awk -v mod="[$XB_VM_KCSAN_MODULE]" -v ign="${XB_VM_SPLAT_IGNORE:-}" '
 		{ sub(/\r$/, "") }
 		FNR == 1 { file = FILENAME; sub(/.*\//, "", file); inrep = 0 }
-		/BUG: KCSAN:/ { inrep = 1; start = FNR; hit = 0; next }
+		/BUG: KCSAN:/ {
+			inrep = 1; start = FNR; hit = 0; below = 0
+			ignored = ign != "" && $0 ~ ign
+			next
+		}
 		inrep && /^(read|write|race)/ { below = 0 }
 		inrep && / asm_(sysvec_|common_interrupt|exc_)/ { below = 1 }
 		inrep && !below && index($0, mod) { hit = 1 }
-		inrep && /^=+$/ { if (!hit) print file ":" start; inrep = 0 }
+		inrep && /^=+$/ {
+			if (!hit || ignored)
+				for (i = start; i <= FNR; i++)
+					print file ":" i
+			inrep = 0
+		}
 		' "$out/console.log" "$out/dmesg.log" > "$work/kcsan-skip"
 	fi
 	awk -v re="$splats" -v ign="${XB_VM_SPLAT_IGNORE:-}" \
