@@ -121,6 +121,8 @@ enum xb_learn_state {
  * @can_learn: something reports steal or gaps on this vCPU
  * @short_ns: a park shorter than this is a refill grid's (the period's
  *	length, set by swc.c; 0: never): parks in a row are episodes of their own
+ * @grid: swc.c found a refill grid (short parks, no long one): a probe's
+ *	first park gives its sample
  * @in_episode: the last period was throttled
  * @short_park: ... for less than @short_ns
  * @have_edge: @cyc_* started at the end of a throttling episode
@@ -154,6 +156,7 @@ struct xb_learn {
 	u32 state;
 	bool can_learn;
 	u64 short_ns;
+	bool grid;
 	bool in_episode;
 	bool short_park;
 	bool have_edge;
