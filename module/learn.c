@@ -546,6 +546,18 @@ void xb_learn_period(struct xb_learn *l, u64 now, u64 len, u64 run,
 		l->quiet = 0;
 		l->busy = 0;
 		xb_learn_add(l, len, run, true, used);
+		/*
+		 * On a refill grid a probe's sample is complete with its
+		 * first park: the next period would end the episode with
+		 * these same data (it is not part of it, and a grid has no
+		 * long park to merge it with), but only after a second
+		 * park. A probe of a right estimate cost two parks where
+		 * one says it all (credit2, cap 50: 10 ms parked, now 5).
+		 */
+		if (l->grid && l->state == XB_LEARN_PROBE && short_park) {
+			l->in_episode = false;
+			xb_learn_episode_end(l, now);
+		}
 		return;
 	}
 	if (l->in_episode) {

@@ -533,22 +533,28 @@ TEST(idle_time_is_not_run_time)
  * debt, underuse is not banked, and a vCPU that has spent its budget is
  * parked until the next refill (@cap_pm). A CPU hog runs whenever the
  * balloon does not hold the vCPU. Fills in, for periods [0, @from) and [@from,
- * @periods), the time parked and the hog's run time.
+ * @periods), the time parked and the hog's run time; and the learner's
+ * probes, with the periods throttled from each one's start for
+ * GRID_PROBE_PERIODS (the probe and its aftermath). @frozen: the period
+ * ends only once a park is over, as on Xen (a parked vCPU runs no timer);
+ * else its timer fires into the park.
  */
+#define GRID_PROBE_PERIODS 30
 struct grid_run {
 	u64 parked[2];
 	u64 run[2];
+	unsigned int probes, probe_thr;
 };
 
 static void grid_sim(struct xb_swc *s, u64 phase, int periods, int from,
-		     struct grid_run *r, u32 cap_pm)
+		     struct grid_run *r, u32 cap_pm, bool frozen)
 {
 	const u64 G = 10 * MS, dt = 10000;
 	const s64 full = G / 1000 * cap_pm;
 	u64 t = s->period_start, next_repl = t + phase, thr = 0;
 	s64 budget = full;
 	bool parked = false;
-	int p = 0;
+	int p = 0, probe_left = 0;
 
 	*r = (struct grid_run){};
 	while (p < periods) {
@@ -575,8 +581,20 @@ static void grid_sim(struct xb_swc *s, u64 phase, int periods, int from,
 				parked = true;
 		}
 		t += dt;
-		if (t >= s->period_start + s->len_ns) {
+		if (t >= s->period_start + s->len_ns && !(frozen && parked)) {
+			u32 state = s->learn.state;
+
 			xb_swc_period_end(s, t, true, thr);
+			if (probe_left) {
+				probe_left--;
+				if (thr * 50 > P)
+					r->probe_thr++;
+			}
+			if (state != XB_LEARN_PROBE &&
+			    s->learn.state == XB_LEARN_PROBE) {
+				r->probes++;
+				probe_left = GRID_PROBE_PERIODS;
+			}
 			thr = 0;
 			p++;
 		}
@@ -604,7 +622,7 @@ TEST(a_refill_grid_ends_the_jitter_and_the_parks)
 			struct xb_swc s;
 
 			xb_swc_init(&s, P, hints[h], 1000 * MS, true);
-			grid_sim(&s, phases[i], 1000, 500, &r, 500);
+			grid_sim(&s, phases[i], 1000, 500, &r, 500, false);
 			TH_LOG("hint %u phase %llu us: parked %llu then %llu ms, ran %llu ms of 500 periods, est %u",
 			       hints[h], phases[i] / 1000, r.parked[0] / MS,
 			       r.parked[1] / MS, r.run[1] / MS,
@@ -618,6 +636,35 @@ TEST(a_refill_grid_ends_the_jitter_and_the_parks)
 			 */
 			EXPECT_LE(r.parked[1], 500 * P / 50);
 			EXPECT_GE(r.run[1], 500 * (P / 2) / 100 * 95);
+		}
+	}
+}
+
+/*
+ * A probe of a right estimate on the grid, the guest's timer held by the
+ * park as on Xen, costs one park: its sample is complete at the end of
+ * the period the park ended in (it cost two, 10 ms of 15 s parked per
+ * probe at cap 50, before the probe ended there).
+ */
+TEST(a_probe_on_a_refill_grid_costs_one_park)
+{
+	u64 phases[] = { 0, 1 * MS, 3300 * 1000, 5 * MS, 7 * MS, 9900 * 1000 };
+	u32 hints[] = { 500, 0 };
+	unsigned int i, h;
+
+	for (h = 0; h < ARRAY_SIZE(hints); h++) {
+		for (i = 0; i < ARRAY_SIZE(phases); i++) {
+			struct grid_run r;
+			struct xb_swc s;
+
+			xb_swc_init(&s, P, hints[h], 1000 * MS, true);
+			grid_sim(&s, phases[i], 1500, 500, &r, 500, true);
+			TH_LOG("hint %u phase %llu us: %u probes, %u periods throttled by them, parked %llu ms in the last 10 s, est %u",
+			       hints[h], phases[i] / 1000, r.probes,
+			       r.probe_thr, r.parked[1] / MS, s.learn.est_pm);
+			EXPECT_TRUE(s.learn.grid);
+			EXPECT_GE(r.probes, 1U);
+			EXPECT_LE(r.probe_thr, r.probes);
 		}
 	}
 }
