@@ -34,6 +34,12 @@
 #define XB_LEARN_BURST_NS	30000000ULL
 /* Quiet periods in a row, with the vCPU using its share, before a probe. */
 #define XB_LEARN_PROBE_QUIET	8
+/*
+ * On a refill grid, a probe that reads a rise goes on for this many
+ * refills (learn.c): what the vCPU overran its budget by is paid back in
+ * them, a rise is not.
+ */
+#define XB_LEARN_GRID_PROBE_REFILLS 4
 /* A probe without throttling ends after this many periods. */
 #define XB_LEARN_PROBE_PERIODS	30
 /* A measurement waits at most this many periods for its cycle. */
