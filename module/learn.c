@@ -180,6 +180,18 @@ static u64 xb_learn_probe_gap(const struct xb_learn *l)
 	return gap < max ? gap : max;
 }
 
+/*
+ * A probe's sample @s says the cap rose: its window starts with whatever
+ * budget the vCPU saved under the estimate (credit1: up to cap x 30 ms),
+ * so it reads high, and it spans part of a cycle only: a rise is twice
+ * the change.
+ */
+static bool xb_learn_probe_rise(const struct xb_learn *l, u32 s)
+{
+	return s > l->est_pm &&
+	       xb_learn_changed(l->est_pm + (s - l->est_pm) / 2, l->est_pm);
+}
+
 static u32 xb_learn_floor_up(u32 floor)
 {
 	floor += XB_LEARN_FLOOR_STEP_PM;
@@ -209,6 +221,19 @@ static void xb_learn_episode_end(struct xb_learn *l, u64 now)
 		busy = l->half_busy[0] + l->half_busy[1];
 	}
 	s = xb_learn_ratio(run, len);
+	/*
+	 * On a refill grid a probe's first park ends a window of about one
+	 * refill, which also holds what the vCPU ran beyond its budget before
+	 * the hypervisor parked it (paid back from the next refills): 2 ms
+	 * of 10 reads as a rise. A rise shows as well over a few refills,
+	 * the overrun does not: the window goes on over the next parks,
+	 * rather than a measurement parking the vCPU in every period for
+	 * 200 ms.
+	 */
+	if (l->state == XB_LEARN_PROBE && l->grid &&
+	    len < XB_LEARN_GRID_PROBE_REFILLS * l->short_ns &&
+	    xb_learn_probe_rise(l, s))
+		return;
 	l->cyc_len = 0;
 	l->cyc_run = 0;
 	l->cyc_busy = 0;
@@ -229,11 +254,8 @@ static void xb_learn_episode_end(struct xb_learn *l, u64 now)
 	switch (l->state) {
 	case XB_LEARN_PROBE:
 		/*
-		 * A probe asks whether the cap rose: a fall would have shown
-		 * at the estimate. Its window starts with whatever
-		 * budget the vCPU saved under the estimate (credit1: up to
-		 * cap x 30 ms), so it reads high, and it spans part of a cycle
-		 * only: a rise is twice the change.
+		 * A probe asks whether the cap rose (xb_learn_probe_rise()):
+		 * a fall would have shown at the estimate.
 		 */
 		len = l->half_len[0] + l->half_len[1];
 		w = xb_learn_ratio(l->half_run[0] + l->half_run[1], len);
@@ -254,9 +276,7 @@ static void xb_learn_episode_end(struct xb_learn *l, u64 now)
 			xb_learn_enter(l, XB_LEARN_MEASURE, now);
 			break;
 		}
-		if (s <= l->est_pm ||
-		    !xb_learn_changed(l->est_pm + (s - l->est_pm) / 2,
-				      l->est_pm)) {
+		if (!xb_learn_probe_rise(l, s)) {
 			/* The estimate is right: probe less often. */
 			l->agree++;
 			l->conf_pm += (XB_LEARN_FULL - l->conf_pm) / 2;
@@ -546,6 +566,18 @@ void xb_learn_period(struct xb_learn *l, u64 now, u64 len, u64 run,
 		l->quiet = 0;
 		l->busy = 0;
 		xb_learn_add(l, len, run, true, used);
+		/*
+		 * On a refill grid a probe's sample is complete with its
+		 * first park: the next period would end the episode with
+		 * these same data (it is not part of it, and a grid has no
+		 * long park to merge it with), but only after a second
+		 * park. A probe of a right estimate cost two parks where
+		 * one says it all (credit2, cap 50: 10 ms parked, now 5).
+		 */
+		if (l->grid && l->state == XB_LEARN_PROBE && short_park) {
+			l->in_episode = false;
+			xb_learn_episode_end(l, now);
+		}
 		return;
 	}
 	if (l->in_episode) {

@@ -34,6 +34,12 @@
 #define XB_LEARN_BURST_NS	30000000ULL
 /* Quiet periods in a row, with the vCPU using its share, before a probe. */
 #define XB_LEARN_PROBE_QUIET	8
+/*
+ * On a refill grid, a probe that reads a rise goes on for this many
+ * refills (learn.c): what the vCPU overran its budget by is paid back in
+ * them, a rise is not.
+ */
+#define XB_LEARN_GRID_PROBE_REFILLS 4
 /* A probe without throttling ends after this many periods. */
 #define XB_LEARN_PROBE_PERIODS	30
 /* A measurement waits at most this many periods for its cycle. */
@@ -121,6 +127,8 @@ enum xb_learn_state {
  * @can_learn: something reports steal or gaps on this vCPU
  * @short_ns: a park shorter than this is a refill grid's (the period's
  *	length, set by swc.c; 0: never): parks in a row are episodes of their own
+ * @grid: swc.c found a refill grid (short parks, no long one): a probe's
+ *	first park gives its sample
  * @in_episode: the last period was throttled
  * @short_park: ... for less than @short_ns
  * @have_edge: @cyc_* started at the end of a throttling episode
@@ -154,6 +162,7 @@ struct xb_learn {
 	u32 state;
 	bool can_learn;
 	u64 short_ns;
+	bool grid;
 	bool in_episode;
 	bool short_park;
 	bool have_edge;

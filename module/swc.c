@@ -328,12 +328,21 @@ u64 xb_swc_off_needed(const struct xb_swc *swc)
  * Throttling below @limit_ns is too short to tell.
  */
 static void xb_swc_grid_period(struct xb_swc *swc, u64 throttled_ns,
-			       u64 limit_ns)
+			       u64 limit_ns, u64 len_ns)
 {
 	if (throttled_ns >= swc->period_ns) {
 		swc->grid_parks = 0;
-	} else if (throttled_ns > limit_ns && swc->jitter &&
-		 ++swc->grid_parks >= XB_SWC_GRID_PARKS) {
+		swc->grid_whole = false;
+	} else if (throttled_ns > limit_ns && swc->jitter) {
+		/*
+		 * A jittered period throttled whole is shorter than the
+		 * longest one, yet part of a long park (a shared pCPU's
+		 * 30 ms time slices): that ends the jitter all the same,
+		 * but the learner is not told of a grid (below).
+		 */
+		swc->grid_whole |= throttled_ns >= len_ns;
+		if (++swc->grid_parks < XB_SWC_GRID_PARKS)
+			return;
 		swc->jitter = false;
 		/*
 		 * Those parks were the jitter's, not a sign that the
@@ -341,6 +350,11 @@ static void xb_swc_grid_period(struct xb_swc *swc, u64 throttled_ns,
 		 * cap 50: it stayed at 8-9 % for the rest of the run).
 		 */
 		xb_learn_forget_margin(&swc->learn);
+		/*
+		 * A grid refills within every period: each park is over
+		 * by the end of its period, which the learner's probes use.
+		 */
+		swc->learn.grid = !swc->grid_whole;
 	}
 }
 
@@ -366,7 +380,7 @@ void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 	xb_swc_settle(swc, now);
 	swc->throttled = reserving && swc->target_off_ns &&
 			 throttled_ns > limit_ns;
-	xb_swc_grid_period(swc, throttled_ns, limit_ns);
+	xb_swc_grid_period(swc, throttled_ns, limit_ns, len);
 	xb_learn_period(&swc->learn, now, len, len > off ? len - off : 0,
 			throttled_ns);
 	swc->eff_cap_pm = xb_learn_cap(&swc->learn);

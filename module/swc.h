@@ -60,6 +60,7 @@
  * @throttled: the last period ended with throttling
  * @grid_parks: periods with a park shorter than a period since the last
  *	longer one
+ * @grid_whole: one of them was throttled whole (jittered short)
  */
 struct xb_swc {
 	u64 period_ns;
@@ -80,6 +81,7 @@ struct xb_swc {
 	bool wc;
 	bool throttled;
 	u32 grid_parks;
+	bool grid_whole;
 };
 
 void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,

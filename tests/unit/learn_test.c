@@ -274,6 +274,9 @@ TEST_F(learns, the_real_cap)
 	EXPECT_LE(n, variant->max_periods);
 	EXPECT_NE((u32)XB_LEARN_SRC_UNKNOWN, s->swc.learn.source);
 	EXPECT_GE(s->swc.learn.conf_pm, 500U);
+	/* A shared pCPU's waits span periods: no refill grid. */
+	if (variant->kind == SIM_SHARED)
+		EXPECT_FALSE(s->swc.learn.grid);
 	/* The next 10 s: few throttled periods, the cap used nearly all. */
 	thr0 = s->thr_periods;
 	p0 = s->periods;

@@ -533,22 +533,31 @@ TEST(idle_time_is_not_run_time)
  * debt, underuse is not banked, and a vCPU that has spent its budget is
  * parked until the next refill (@cap_pm). A CPU hog runs whenever the
  * balloon does not hold the vCPU. Fills in, for periods [0, @from) and [@from,
- * @periods), the time parked and the hog's run time.
+ * @periods), the time parked and the hog's run time; and, once the grid is
+ * found, the learner's probes, with the periods throttled from each one's
+ * start for GRID_PROBE_PERIODS (the probe and its aftermath), and the
+ * periods spent measuring after the first of them. @frozen: the period
+ * ends only once a park is over, as on Xen (a parked vCPU runs no timer);
+ * else its timer fires into the park. @gran: the hypervisor sees that the
+ * budget is spent only every @gran (0: at once), so the vCPU overruns it
+ * by up to that, paid back from the next refills.
  */
+#define GRID_PROBE_PERIODS 30
 struct grid_run {
 	u64 parked[2];
 	u64 run[2];
+	unsigned int probes, probe_thr, measure;
 };
 
 static void grid_sim(struct xb_swc *s, u64 phase, int periods, int from,
-		     struct grid_run *r, u32 cap_pm)
+		     struct grid_run *r, u32 cap_pm, bool frozen, u64 gran)
 {
 	const u64 G = 10 * MS, dt = 10000;
 	const s64 full = G / 1000 * cap_pm;
 	u64 t = s->period_start, next_repl = t + phase, thr = 0;
 	s64 budget = full;
 	bool parked = false;
-	int p = 0;
+	int p = 0, probe_left = 0;
 
 	*r = (struct grid_run){};
 	while (p < periods) {
@@ -571,12 +580,26 @@ static void grid_sim(struct xb_swc *s, u64 phase, int periods, int from,
 		} else {
 			budget -= dt;
 			r->run[half] += dt;
-			if (budget <= 0)
+			if (budget <= 0 && (!gran || (t + dt) % gran == 0))
 				parked = true;
 		}
 		t += dt;
-		if (t >= s->period_start + s->len_ns) {
+		if (t >= s->period_start + s->len_ns && !(frozen && parked)) {
+			u32 state = s->learn.state;
+
 			xb_swc_period_end(s, t, true, thr);
+			if (probe_left) {
+				probe_left--;
+				if (thr * 50 > P)
+					r->probe_thr++;
+			}
+			if (r->probes && state == XB_LEARN_MEASURE)
+				r->measure++;
+			if (s->learn.grid && state != XB_LEARN_PROBE &&
+			    s->learn.state == XB_LEARN_PROBE) {
+				r->probes++;
+				probe_left = GRID_PROBE_PERIODS;
+			}
 			thr = 0;
 			p++;
 		}
@@ -604,7 +627,7 @@ TEST(a_refill_grid_ends_the_jitter_and_the_parks)
 			struct xb_swc s;
 
 			xb_swc_init(&s, P, hints[h], 1000 * MS, true);
-			grid_sim(&s, phases[i], 1000, 500, &r, 500);
+			grid_sim(&s, phases[i], 1000, 500, &r, 500, false, 0);
 			TH_LOG("hint %u phase %llu us: parked %llu then %llu ms, ran %llu ms of 500 periods, est %u",
 			       hints[h], phases[i] / 1000, r.parked[0] / MS,
 			       r.parked[1] / MS, r.run[1] / MS,
@@ -618,6 +641,51 @@ TEST(a_refill_grid_ends_the_jitter_and_the_parks)
 			 */
 			EXPECT_LE(r.parked[1], 500 * P / 50);
 			EXPECT_GE(r.run[1], 500 * (P / 2) / 100 * 95);
+		}
+	}
+}
+
+/*
+ * A probe of a right estimate on the grid, the guest's timer held by the
+ * park as on Xen, costs one park: its sample is complete at the end of
+ * the period the park ended in (it cost two, 10 ms of 15 s parked per
+ * probe at cap 50, before the probe ended there). Where the hypervisor
+ * parks the vCPU only 2-3 ms after it spent its budget, the first park's
+ * period reads a rise (20-30 % more run time), which the payback in the
+ * next refills undoes: a few parks, and no measurement (before, one that
+ * parked the vCPU 20 times, 22 periods throttled per probe). A told cap is
+ * probed once at the start, before the jitter's parks show the grid, and
+ * then after 64 s: only its first case has a probe on the grid.
+ */
+TEST(a_probe_on_a_refill_grid_costs_a_park_or_a_few)
+{
+	u64 phases[] = { 0, 1 * MS, 2500 * 1000, 3300 * 1000, 5 * MS,
+			 7 * MS, 7500 * 1000, 9900 * 1000 };
+	u64 grans[] = { 0, 2 * MS, 3 * MS };
+	u32 hints[] = { 500, 0 };
+	unsigned int i, h, g;
+
+	for (g = 0; g < ARRAY_SIZE(grans); g++) {
+		for (h = 0; h < ARRAY_SIZE(hints); h++) {
+			if (grans[g] && hints[h])
+				continue;
+			for (i = 0; i < ARRAY_SIZE(phases); i++) {
+				struct grid_run r;
+				struct xb_swc s;
+
+				xb_swc_init(&s, P, hints[h], 1000 * MS, true);
+				grid_sim(&s, phases[i], 1500, 500, &r, 500,
+					 true, grans[g]);
+				TH_LOG("overrun %llu ms, hint %u, phase %llu us: %u probes, %u periods throttled by them, %u measuring, parked %llu ms in the last 10 s, est %u",
+				       grans[g] / MS, hints[h], phases[i] / 1000,
+				       r.probes, r.probe_thr, r.measure,
+				       r.parked[1] / MS, s.learn.est_pm);
+				EXPECT_TRUE(s.learn.grid);
+				EXPECT_GE(r.probes, 1U);
+				EXPECT_EQ(0U, r.measure);
+				EXPECT_LE(r.probe_thr,
+					  r.probes * (grans[g] ? 3 : 1));
+			}
 		}
 	}
 }
