@@ -114,6 +114,9 @@
 #                        state of the domU (the 'r' debug key; made for
 #                        credit1) during each measurement (0: none), as
 #                        XB-XEN-CREDIT lines in the xen run's dom0-hook.log
+#   XB_BENCH_JITTER      1: udpping --jitter, each request at a repeatable
+#                        pseudo-random point of its slot (default 0: exactly
+#                        periodic, as every earlier run)
 #   XB_BENCH_WARMUP, XB_BENCH_DURATION  seconds per case
 #   XB_BENCH_CAP_PM      xballoon cap_pm (500), XB_BENCH_XB_PERIOD_US (10000)
 #   XB_BENCH_TRACE      1: the guest sums up the balloon's xballoon_period
@@ -197,6 +200,12 @@ xen_cap=${xen_caps%% *}
 # (pct), at equal intervals in the measured window.
 step_caps=${XB_BENCH_STEP_CAPS:-20 50}
 xen_dom0_poll=${XB_BENCH_XEN_DOM0_POLL:-60}
+jitter=${XB_BENCH_JITTER:-0}
+case $jitter in
+0) jitter_opt= ;;
+1) jitter_opt=--jitter ;;
+*) echo "bench: XB_BENCH_JITTER: 0 or 1, not $jitter" >&2; exit 64 ;;
+esac
 warmup=${XB_BENCH_WARMUP:-$def_warmup}
 duration=${XB_BENCH_DURATION:-$def_duration}
 cap_pm=${XB_BENCH_CAP_PM:-500}
@@ -480,6 +489,7 @@ case_json() { # udp.json result-line platform kernel case pct period attempt
 		server_policy: $A.server,
 		xballoon: $A.balloon,
 		p50_us: $u.p50_us, p99_us: $u.p99_us,
+		send_jitter: ($u.jitter // false),
 		# Fewer than 20k samples put p99.9 on the 20 worst or fewer:
 		# not reported (issue 10), only kept aside.
 		p999_us: (if ($u.received // 0) >= 20000 then $u.p999_us else null end),
@@ -759,7 +769,8 @@ tcg_attempt() { # k case pct per attempt prefix
 	t0=$(date +%s%N)
 	# The throttling udpping reports is the capped group's; the VM's CPU
 	# is QEMU's (cgroup.procs lists the process of a thread in the group).
-	"$udpping" --dst "$guest_ip" --port "$port" --rate "$rate" \
+	# shellcheck disable=SC2086 # $jitter_opt: one option or none
+	"$udpping" --dst "$guest_ip" --port "$port" --rate "$rate" $jitter_opt \
 		--warmup "$warmup" --duration "$duration" \
 		--timeout "$timeout_ms" --samples "$a.samples" \
 		--cgroup "$capcg" --rt 20 "${steps[@]}" > "$a.udp0.json" || :
@@ -989,6 +1000,7 @@ run_xen_kernel() { # platform k
 		DURATION=$duration
 		TIMEOUT_MS=$timeout_ms
 		CAP_PCT=$cap0
+		JITTER=$jitter
 		VCPUS=$(plat_vcpus "$p")
 		SCHED=$sched
 		CREDIT_LOG=${XB_BENCH_XEN_CREDIT_LOG:-0}

@@ -12,7 +12,7 @@
  *
  *   udpping --dst IP [--port 7000] [--rate 1000] [--warmup 3] [--duration 10]
  *           [--timeout 2000] [--size 64] [--samples FILE] [--cgroup DIR]
- *           [--rt PRIO] [--step AT:COMMAND]...
+ *           [--rt PRIO] [--step AT:COMMAND]... [--jitter]
  *   udpping --dst IP --port 7001 --cmd TEXT [--cmd-timeout 5]
  *
  * The first form sends --warmup seconds of requests, then --duration
@@ -34,6 +34,13 @@
  * requests sent, those lost, the largest round trip and the largest gap
  * between two replies (or from the step to the first): the worst stall the
  * step caused.
+ *
+ * --jitter sends each request at a pseudo-random point of its slot (the
+ * slots still one 1/rate apart, the rate the same), the sequence the same
+ * in every run: a load exactly periodic can lock onto a guest's own
+ * periods (the balloon's 10 ms, credit2's refills) and put the same
+ * requests at the same bad phase for the whole window, or none; under
+ * Xen's icount a case's p99 then depends on the phase it started at.
  *
  * The second form sends one control command to the guest script's
  * `udpecho --once` and waits for its echo; exit status 0 once echoed.
@@ -66,6 +73,7 @@ struct opts {
 	const char *dst;
 	int port;
 	double rate;
+	bool jitter;
 	double warmup;
 	double duration;
 	int timeout_ms;
@@ -391,6 +399,7 @@ static int do_ping(const struct opts *o)
 	int64_t nwarm = (int64_t)(o->warmup * o->rate);
 	int64_t timeout = o->timeout_ms * NSEC_PER_MSEC;
 	int64_t i, t, t0, lag, max_lag = 0, late = 0, got, n, last_send;
+	uint64_t jit = 1;
 	struct step_ctx sc = { .o = o };
 	pthread_t stepper;
 	struct host_snap s0, s1;
@@ -425,6 +434,11 @@ static int do_ping(const struct opts *o)
 		die("pthread_create");
 	for (i = 0; i < nwarm + nmeas; i++) {
 		t = t0 + i * interval;
+		if (o->jitter) {
+			/* A 64-bit LCG: the same offsets in every run. */
+			jit = jit * 6364136223846793005ULL + 1442695040888963407ULL;
+			t += (int64_t)((jit >> 33) % (uint64_t)interval);
+		}
 		if (i == nwarm)
 			host_snapshot(o, &s0);
 		sleep_until(t);
@@ -482,8 +496,9 @@ static int do_ping(const struct opts *o)
 	printf("{\"sent\": %lld, \"received\": %lld, \"lost\": %lld, \"loss_pct\": %.3f, ",
 	       (long long)nmeas, (long long)got, (long long)(nmeas - got),
 	       100.0 * (nmeas - got) / nmeas);
-	printf("\"rate\": %.0f, \"window_s\": %.3f, \"timeout_ms\": %d, \"size\": %d, ",
-	       o->rate, win_s, o->timeout_ms, o->size);
+	printf("\"rate\": %.0f, \"jitter\": %s, \"window_s\": %.3f, \"timeout_ms\": %d, \"size\": %d, ",
+	       o->rate, o->jitter ? "true" : "false", win_s, o->timeout_ms,
+	       o->size);
 	printf("\"late_sends\": %lld, \"max_send_lag_us\": %.1f, ",
 	       (long long)late, max_lag / 1000.0);
 	printf("\"min_us\": %.1f, \"mean_us\": %.1f, \"p50_us\": %.1f, \"p90_us\": %.1f, ",
@@ -523,7 +538,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: udpping --dst IP [--port N] [--rate R] [--warmup S] [--duration S]\n"
 		"               [--timeout MS] [--size B] [--samples FILE] [--cgroup DIR] [--rt PRIO]\n"
-		"               [--step AT:COMMAND]...\n"
+		"               [--step AT:COMMAND]... [--jitter]\n"
 		"       udpping --dst IP --port N --cmd TEXT [--cmd-timeout S]\n");
 	exit(64);
 }
@@ -544,6 +559,7 @@ int main(int argc, char **argv)
 		{ "cmd", required_argument, NULL, 'C' },
 		{ "cmd-timeout", required_argument, NULL, 'T' },
 		{ "step", required_argument, NULL, 'P' },
+		{ "jitter", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = {
@@ -590,6 +606,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			o.cmd_timeout_s = atoi(optarg);
+			break;
+		case 'J':
+			o.jitter = true;
 			break;
 		case 'P':
 			colon = strchr(optarg, ':');

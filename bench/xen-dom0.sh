@@ -42,6 +42,9 @@ CREDIT_LOG=${CREDIT_LOG:-0}
 # xl sched-credit or xl sched-credit2: both take -d DOMAIN -c CAP (%).
 SCHED=${SCHED:-credit}
 VCPUS=${VCPUS:-1}
+# JITTER=1: udpping --jitter (requests at random points of their slots).
+jitter_opt=
+[ "${JITTER:-0}" = 1 ] && jitter_opt=--jitter
 domu=xbdomu
 domid=${XB_DOMID:-1}
 # The busy neighbour sharing the domU's pCPU (tests/xen XB_XEN_NEIGHBOUR),
@@ -179,7 +182,8 @@ while read -r tag cappct steps args; do
 		credit_log &
 		lpid=$!
 	fi
-	u=$(./bin/udpping --dst "$guest" --port "$port" --rate "$RATE" \
+	# shellcheck disable=SC2086 # $jitter_opt: one option or none
+	u=$(./bin/udpping --dst "$guest" --port "$port" --rate "$RATE" $jitter_opt \
 		--warmup "$WARMUP" --duration "$DURATION" \
 		--timeout "$TIMEOUT_MS" --samples /tmp/samples --rt 20 "$@")
 	[ -z "$lpid" ] || kill "$lpid" 2> /dev/null
