@@ -114,16 +114,29 @@ static void xb_steal_slice_calibrate(struct xb_steal_slice *sl, u64 raw)
  * inside the time just charged, as far as it fits: a task is never
  * credited more than this charge, nor more than its current slice (the
  * scheduler measures slices as sum_exec_runtime - prev_sum_exec_runtime,
- * which must not go negative). Steal that does not fit was not this
- * task's: dropped.
+ * which must not go negative).
+ *
+ * What does not fit a charge later in a slice is carried, as far as the
+ * slice has run, and taken off the slice's next charges: a source may
+ * reveal steal after the charge that paid for it (the gap estimate sees a
+ * hold inside the tick's handler only when the re-armed tick comes late,
+ * after the tick charged the task; kcpustat is brought up to date only at
+ * the tick). Taking it at once instead would make sum_exec_runtime go
+ * back, which readers of a task's CPU time do not expect. What does not
+ * fit the first charge of a slice was not this task's (steal while the
+ * CPU idled, or while another task ran): dropped, and so is a carry when a
+ * new slice starts.
  *
  * Return: nanoseconds to take off the charge.
  */
 u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
 			u64 slice_ran)
 {
-	u64 take;
+	u64 owed, take;
 
+	/* The first charge of a slice: what was carried was the last one's. */
+	if (runtime >= slice_ran)
+		sl->carry = 0;
 	if (!sl->primed || raw < sl->last_raw) {
 		/*
 		 * First reading, or the source restarted: rebase, reveal
@@ -133,6 +146,7 @@ u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
 		sl->last_raw = raw;
 		sl->primed = true;
 		sl->calibrated = false;
+		sl->carry = 0;
 		if (sl->has_exact)
 			xb_steal_slice_calibrate(sl, raw);
 		return 0;
@@ -142,10 +156,13 @@ u64 xb_steal_slice_take(struct xb_steal_slice *sl, u64 raw, u64 runtime,
 		xb_steal_slice_calibrate(sl, raw);
 	xb_steal_slice_reveal(sl, raw - sl->fast_base);
 
-	take = sl->pending < runtime ? sl->pending : runtime;
+	owed = sl->pending + sl->carry;
+	take = owed < runtime ? owed : runtime;
 	if (take > slice_ran)
 		take = slice_ran;
 	sl->pending = 0;
+	sl->carry = owed - take < slice_ran - take ? owed - take :
+						     slice_ran - take;
 	return take;
 }
 

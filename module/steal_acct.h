@@ -35,6 +35,8 @@ u64 xb_steal_acct_update(struct xb_steal_acct *acct, u64 raw, u64 clock);
  *	same event: the exact reading on the fast source's scale
  * @seen: steal revealed so far by either source (the later one of them)
  * @pending: revealed and not yet taken off a charge
+ * @carry: revealed in the current slice, more than its charge then held:
+ *	taken off the slice's next charges
  * @primed: @last_raw and @fast_base hold readings
  * @calibrated: @exact_off holds a difference
  * @has_exact: @exact holds a reading not counted yet
@@ -46,6 +48,7 @@ struct xb_steal_slice {
 	u64 exact_off;
 	u64 seen;
 	u64 pending;
+	u64 carry;
 	bool primed;
 	bool calibrated;
 	bool has_exact;

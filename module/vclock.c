@@ -52,6 +52,11 @@
  * is registered for that, vclock off or not, while a dynamic balloon is
  * attached.
  *
+ * Steal a source reveals only after the charge that paid for it (the gap
+ * estimate: a hold inside the tick's handler shows as the next tick coming
+ * late) comes off the same slice's next charges, each at most what it
+ * charged, so that sum_exec_runtime never goes back.
+ *
  * Limits: steal that fell while the CPU idled is taken, up to its charge,
  * off the next task to run; CFS bandwidth (cpu.max) and cgroup usage
  * (cpu.stat) are charged before our event and still include steal.

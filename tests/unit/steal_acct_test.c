@@ -10,6 +10,7 @@
 #include "trace_file.h"
 #include "../selftests/kselftest_harness.h"
 
+#define US 1000ULL
 #define MS 1000000ULL
 
 FIXTURE(acct) {
@@ -120,6 +121,61 @@ TEST(slice_take_primes_then_takes_what_fits)
 	EXPECT_EQ(2 * MS, xb_steal_slice_take(&sl, 7 * MS, 4 * MS, 4 * MS));
 }
 
+/*
+ * The gap estimate's sequence for a host hold inside the tick's handler:
+ * the tick charges the task for the hold before any late timer shows it,
+ * then the re-armed tick comes late and the gap appears at a charge of a
+ * few microseconds. The slice's next charges must give it back, each no
+ * more than it charged (sum_exec_runtime never goes back), and never more
+ * than the slice ran; a new slice owes nothing for the last one's steal.
+ */
+TEST(steal_revealed_after_its_charge_comes_off_the_slice_later)
+{
+	struct xb_steal_slice sl = { 0 };
+	u64 slice = 4 * MS, take, taken = 0;
+	int i;
+
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 0, 4 * MS, slice));
+	/* The tick: 4 ms run and a 47 ms hold, nothing revealed yet. */
+	slice += 51 * MS;
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 0, 51 * MS, slice));
+	/* The late tick: the hold appears; the charge is 10 us. */
+	slice += 10 * US;
+	take = xb_steal_slice_take(&sl, 47 * MS, 10 * US, slice);
+	EXPECT_EQ(10 * US, take);
+	slice -= take;
+	taken += take;
+	/* The next ticks give the rest back, a tick at most each. */
+	for (i = 0; i < 20; i++) {
+		slice += 4 * MS;
+		take = xb_steal_slice_take(&sl, 47 * MS, 4 * MS, slice);
+		EXPECT_GE(4 * MS, take);
+		slice -= take;
+		taken += take;
+	}
+	EXPECT_EQ(47 * MS, taken);
+
+	/* Revealed, then the task switched after one tick: dropped. */
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 47 * MS, 51 * MS, 55 * MS));
+	EXPECT_EQ(10 * US, xb_steal_slice_take(&sl, 94 * MS, 10 * US, 55 * MS));
+	EXPECT_EQ(4 * MS, xb_steal_slice_take(&sl, 94 * MS, 4 * MS, 59 * MS));
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 94 * MS, 4 * MS, 4 * MS));
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 94 * MS, 4 * MS, 8 * MS));
+
+	/* 47 ms revealed in a slice that ran 10 ms: 10 ms at most. */
+	taken = xb_steal_slice_take(&sl, 94 * MS, 6 * MS, 6 * MS);
+	EXPECT_EQ(0ULL, taken);
+	slice = 6 * MS;
+	for (i = 0; i < 5; i++) {
+		slice += 1 * MS;
+		take = xb_steal_slice_take(&sl, (141 + i) * MS, 1 * MS, slice);
+		slice -= take;
+		taken += take;
+	}
+	EXPECT_GE(10 * MS, taken);
+	EXPECT_LE(5 * MS, taken);
+}
+
 /* One scheduler event: an exact reading first if @exact, then the charge. */
 static u64 event(struct xb_steal_slice *sl, u64 fast, u64 exact, u64 runtime,
 		 u64 slice_ran)
@@ -182,12 +238,16 @@ TEST(exact_offset_learns_from_the_smallest_difference)
 	EXPECT_EQ(0ULL, event(&sl, 100 * MS, 0, 1 * MS, 1 * MS));
 	/* Gap before the tick, first exact reading: nothing to compare. */
 	EXPECT_EQ(0ULL, event(&sl, 100 * MS, 7005 * MS, 7 * MS, 8 * MS));
-	/* The tick: the park, through the fast source, as far as it fits. */
+	/*
+	 * The tick: the park, through the fast source, as far as it fits;
+	 * the other 4 ms are carried to the slice's next charge.
+	 */
 	EXPECT_EQ(1 * MS, event(&sl, 105 * MS, 0, 1 * MS, 9 * MS));
 	/* The tick after the next park, both read: the offset corrects. */
-	EXPECT_EQ(5 * MS, event(&sl, 110 * MS, 7010 * MS, 7 * MS, 16 * MS));
-	/* From there a gap before the tick is seen whole. */
-	EXPECT_EQ(5 * MS, event(&sl, 110 * MS, 7015 * MS, 7 * MS, 23 * MS));
+	EXPECT_EQ(7 * MS, event(&sl, 110 * MS, 7010 * MS, 7 * MS, 16 * MS));
+	/* From there a gap before the tick is seen whole, and the carry. */
+	EXPECT_EQ(7 * MS, event(&sl, 110 * MS, 7015 * MS, 7 * MS, 23 * MS));
+	/* All three parks (15 ms) given back, none twice. */
 	EXPECT_EQ(0ULL, event(&sl, 115 * MS, 0, 1 * MS, 24 * MS));
 }
 
