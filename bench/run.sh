@@ -114,9 +114,9 @@
 #                        state of the domU (the 'r' debug key; made for
 #                        credit1) during each measurement (0: none), as
 #                        XB-XEN-CREDIT lines in the xen run's dom0-hook.log
-#   XB_BENCH_JITTER      1: udpping --jitter, each request at a repeatable
-#                        pseudo-random point of its slot (default 0: exactly
-#                        periodic, as every earlier run)
+#   XB_BENCH_JITTER      1 (default): udpping --jitter, each request at a
+#                        repeatable pseudo-random point of its slot; 0:
+#                        exactly periodic, as every run before session 8
 #   XB_BENCH_WARMUP, XB_BENCH_DURATION  seconds per case
 #   XB_BENCH_CAP_PM      xballoon cap_pm (500), XB_BENCH_XB_PERIOD_US (10000)
 #   XB_BENCH_TRACE      1: the guest sums up the balloon's xballoon_period
@@ -200,7 +200,7 @@ xen_cap=${xen_caps%% *}
 # (pct), at equal intervals in the measured window.
 step_caps=${XB_BENCH_STEP_CAPS:-20 50}
 xen_dom0_poll=${XB_BENCH_XEN_DOM0_POLL:-60}
-jitter=${XB_BENCH_JITTER:-0}
+jitter=${XB_BENCH_JITTER:-1}
 case $jitter in
 0) jitter_opt= ;;
 1) jitter_opt=--jitter ;;
