@@ -57,6 +57,8 @@ environment:
                   pinned to XB_DOMU_CPUS, no cap, default weight) whose
                   init is a busy loop, started before the domU; its CPU
                   time over the run is checked and reported
+  XB_XEN_QEMU_CPU the CPU QEMU emulates (default max,-smap,-smep), e.g. to
+                  try which of its features a platform problem follows
   XB_DOM0_POLL    seconds between dom0's checks for the guest's end
                   (default 0.5); each forks a few processes
   XB_CACHE_DIR    cache for the Xen debs and the built images
@@ -530,7 +532,7 @@ qarg() {
 # shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 qemu_args=(
 	-nodefaults -no-user-config -display none -no-reboot
-	-accel tcg -machine q35 -cpu max,-smap,-smep -smp "$npcpu" -m 2048
+	-accel tcg -machine q35 -cpu "${XB_XEN_QEMU_CPU:-max,-smap,-smep}" -smp "$npcpu" -m 2048
 	-kernel "$art/xen.elf"
 	-append "console=com1 com1=115200,8n1 sched=$sched dom0_mem=768M,max:768M dom0_max_vcpus=1 dom0_vcpus_pin"
 	-initrd "$(qarg "$vmlinuz") console=hvc0 earlyprintk=xen quiet,$(qarg "$work/dom0.cpio")"
