@@ -93,6 +93,9 @@
 #                        xen-shared, xen-credit2-shared (with
 #                        XB_BENCH_ACCEL=kvm: kvm-cap, kvm-vcpu-cap)
 #   XB_BENCH_CASES       case names, XB_BENCH_CAPS "PCT/PERIOD_MS ..." (tcg-cap)
+#   XB_BENCH_VCPUS_CASES the cases of the xen*-Nvcpu platforms, at the
+#                        first Xen cap ("io hog kthread_learn kthread_told
+#                        floor")
 #   XB_BENCH_SHARING_CASES  the cases of the -shared platforms ("io hog
 #                        fifo_idle vclock kthread_learn kthread_vclock_learn";
 #                        quick: "io hog kthread_learn")
@@ -175,7 +178,7 @@ if [ "$mode" = quick ]; then
 else
 	def_cases="io hog $learn_cases $wrong_cases fifo_idle cgroup floor"
 	def_caps="50/100 50/10"
-	def_platforms="tcg tcg-vcpu-cap xen xen-credit2 xen-shared xen-credit2-shared"
+	def_platforms="tcg tcg-vcpu-cap xen xen-credit2 xen-shared xen-credit2-shared xen-2vcpu xen-credit2-2vcpu xen-4vcpu xen-credit2-4vcpu"
 	def_sharing="io hog fifo_idle vclock kthread_learn kthread_vclock_learn"
 	def_warmup=3
 	def_duration=15
@@ -186,6 +189,8 @@ cases=${XB_BENCH_CASES:-$def_cases}
 # The sharing case (issue 10): stock, the guest's own priorities, the
 # virtual clock alone, the balloon with the share learned, both.
 sharing_cases=${XB_BENCH_SHARING_CASES:-$def_sharing}
+# Several vCPUs (xen*-Nvcpu): the ratios against 1 vCPU, at the first cap.
+vcpus_cases=${XB_BENCH_VCPUS_CASES:-io hog kthread_learn kthread_told floor}
 caps=${XB_BENCH_CAPS:-$def_caps}
 # Xen: every case at the first cap, XB_BENCH_XEN_MORE_CASES also at the
 # others (all in one boot: each case sets its own cap).
@@ -380,10 +385,10 @@ case_args() {
 	*) return 1 ;;
 	esac
 }
-for c in $cases $xen_more $sharing_cases; do
+for c in $cases $xen_more $sharing_cases $vcpus_cases; do
 	case_args "$c" > /dev/null || die "unknown case $c"
 done
-for l in "$cases" "$sharing_cases"; do
+for l in "$cases" "$sharing_cases" "$vcpus_cases"; do
 	for c in $l; do
 		# A case's name is its key in the results.
 		[ "$(echo "$l" | tr ' ' '\n' | grep -cx -- "$c")" -le 1 ] ||
@@ -930,13 +935,24 @@ run_tcg_kernel() { # platform k
 
 # "case cap" per Xen case of platform $xen_plat, in the order run: every
 # case at the first cap, the XB_BENCH_XEN_MORE_CASES ones at the others;
-# on the -shared platforms their own cases, all with no cap.
+# on the -shared platforms their own cases, all with no cap; with several
+# vCPUs XB_BENCH_VCPUS_CASES at the first cap.
 xen_plat=
 xen_case_list() {
 	local cap c
 	if is_shared "$xen_plat"; then
 		for c in $sharing_cases; do
 			echo "$c 0"
+		done
+		return
+	fi
+	if [ "$(plat_vcpus "$xen_plat")" != 1 ]; then
+		for c in $vcpus_cases; do
+			if [ "$c" = floor ]; then
+				echo "floor 0"
+			else
+				echo "$c $xen_cap"
+			fi
 		done
 		return
 	fi
@@ -1269,6 +1285,7 @@ nrow=$(((ng + ncol - 1) / ncol))
 		line=
 		cl=$cases
 		! is_shared "$p" || cl=$sharing_cases
+		[ "$(plat_vcpus "$p")" = 1 ] || cl=$vcpus_cases
 		for c in $cl; do
 			f=$work/$p-$k/cases/$c-$pct-$per.samples
 			[ -s "$f" ] || continue
