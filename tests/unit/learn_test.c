@@ -1042,4 +1042,242 @@ TEST(vcpus_sharing_a_credit2_budget)
 	}
 }
 
+/*
+ * QEMU TCG with the vCPU's thread alone in a host CFS-bandwidth group
+ * (libvirt's vcpu_quota; the bench's tcg-vcpu-cap): a quota of 50 ms per
+ * 100 ms, spent while the guest runs (the thread emulates what the guest
+ * runs, 1:1), and refilled at a phase of its own. Nothing reports steal:
+ * the guest sees a throttle only as its timers firing late, and the
+ * balloon counts it as balloon.c does, from its period timer alone (more
+ * than the gap slack late, outside a halt; inside one, the halt covers
+ * it). Unlike SIM_CFS above, the start of each throttle is not seen.
+ *
+ * The guest: a CPU hog; a server above the balloon (a request at a
+ * pseudo-random point of every 3.33 ms slot, 1 ms of work each: the I/O
+ * path under emulation); each halt the balloon's halts end costs 150 us of
+ * run time (interrupt entry, the balloon going back to halt), the tick
+ * (4 ms) 20 us; timers arrive up to 0.8 ms late (TCG). @pre_pm: per mille
+ * of the guest's run time that the host gives to its other threads (the
+ * guest counts it as run time, the quota does not), in slices far below
+ * the gap slack.
+ */
+#define TCG_DT		(10 * US)
+#define TCG_H		(100 * MS)
+#define TCG_SLOT	(3333 * US)
+#define TCG_WIN_FROM	(2000 * MS)
+#define TCG_WIN_TO	(11000 * MS)
+
+struct tcg_run {
+	u32 est, eff, source;
+	unsigned int hp, hp_thr;	/* host periods, and throttled ones */
+	unsigned int stalls;		/* throttles over 20 ms in the window */
+	u64 stall_max;
+	u64 lat[4000];			/* round trips of the window's requests */
+	unsigned int nlat;
+};
+
+static u32 tcg_rnd(u32 *x, u32 max)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x % max;
+}
+
+static void tcg_sim(struct tcg_run *r, u32 hint, u64 phase, u32 pre_pm,
+		    u64 end)
+{
+	struct xb_swc s;
+	u32 x = (u32)phase | 1;
+	u64 t = 0, quota = 50 * MS, refill = phase, stall_at = 0;
+	u64 pexp, plat, texp = 4 * MS, tlat, bexp = 0, blat = 0;
+	u64 slot = 0, next_req, req[16], work = 0, over = 0;
+	u64 halt_start = 0, thr_ns = 0;
+	unsigned int rh = 0, rt = 0;
+	bool thr = false, hp_thr = false, halted = false, reserving = false;
+
+	memset(r, 0, sizeof(*r));
+	xb_swc_init(&s, P, hint, t, true);
+	pexp = s.len_ns;
+	plat = tcg_rnd(&x, 800) * US;
+	tlat = tcg_rnd(&x, 800) * US;
+	next_req = tcg_rnd(&x, TCG_SLOT / US) * US;
+	while (t < end) {
+		bool irq = false, ptimer = false;
+
+		t += TCG_DT;
+		if (t >= refill) {
+			refill += TCG_H;
+			r->hp++;
+			r->hp_thr += hp_thr;
+			if (thr && t - stall_at > r->stall_max)
+				r->stall_max = t - stall_at;
+			if (thr && t - stall_at > 20 * MS &&
+			    t >= TCG_WIN_FROM && t < TCG_WIN_TO)
+				r->stalls++;
+			quota = 50 * MS;
+			thr = hp_thr = false;
+		}
+		if (t >= next_req) {
+			if (rt - rh < 16)
+				req[rt++ % 16] = next_req;
+			slot += TCG_SLOT;
+			next_req = slot + tcg_rnd(&x, TCG_SLOT / US) * US;
+		}
+		if (thr)
+			continue;	/* the guest is frozen, its clock is not */
+		if (t >= texp + tlat) {
+			while (texp <= t)
+				texp += 4 * MS;
+			tlat = tcg_rnd(&x, 800) * US;
+			over += 20 * US;
+			irq = true;
+		}
+		if (bexp && t >= bexp + blat) {
+			bexp = 0;
+			irq = true;
+		}
+		if (rt != rh && !work) {
+			work = MS;
+			irq = true;
+		}
+		if (t >= pexp + plat) {
+			ptimer = true;
+			irq = true;
+		}
+		if (halted && irq) {
+			over += 150 * US;
+			bexp = 0;
+		}
+		if (halted && irq && !ptimer) {
+			xb_swc_add_halt(&s, t - halt_start);
+			reserving = true;
+			halted = false;
+		}
+		if (ptimer) {
+			/* xb_period_timer_fn() */
+			u64 late = t - pexp;
+
+			if (late > 2 * MS) {
+				thr_ns += late;
+				if (!halted)
+					xb_swc_add_late(&s, late);
+			}
+			xb_swc_period_end(&s, t, reserving, thr_ns);
+			thr_ns = 0;
+			reserving = false;
+			while (pexp <= t)	/* hrtimer_forward_now() */
+				pexp += s.len_ns;
+			plat = tcg_rnd(&x, 800) * US;
+			if (halted) {
+				/* The halt the timer ended: the new period's. */
+				xb_swc_add_halt(&s, t - halt_start);
+				reserving = true;
+				halted = false;
+			}
+		}
+		if (halted)
+			continue;
+		if (pre_pm && tcg_rnd(&x, 1000) < pre_pm)
+			continue;	/* run time to the guest, not to the quota */
+		if (over) {
+			over -= over < TCG_DT ? over : TCG_DT;
+		} else if (work) {
+			work -= TCG_DT;
+			if (!work) {
+				u64 at = req[rh++ % 16];
+
+				if (at >= TCG_WIN_FROM && at < TCG_WIN_TO &&
+				    r->nlat < ARRAY_SIZE(r->lat))
+					r->lat[r->nlat++] = t - at;
+			}
+		} else {
+			u64 need = xb_swc_off_needed(&s);
+			u64 left = xb_swc_hold_left(&s, t);
+
+			if (need && left) {
+				/* The balloon halts until an interrupt. */
+				halted = true;
+				halt_start = t;
+				bexp = t + (need < left ? need : left);
+				blat = tcg_rnd(&x, 800) * US;
+				continue;
+			}
+			/* else the hog runs */
+		}
+		if (quota <= TCG_DT) {
+			quota = 0;
+			thr = hp_thr = true;
+			stall_at = t;
+		} else {
+			quota -= TCG_DT;
+		}
+	}
+	r->est = s.learn.est_pm;
+	r->eff = s.eff_cap_pm;
+	r->source = s.learn.source;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 tcg_p99(struct tcg_run *r)
+{
+	qsort(r->lat, r->nlat, sizeof(r->lat[0]), cmp_u64);
+	return r->nlat ? r->lat[r->nlat * 99 / 100] : 0;
+}
+
+/*
+ * The bench's tcg-vcpu-cap (cap 50 of 100 ms, 2 s warm-up, 9 s window):
+ * learned, the estimate is the quota, not the quota plus the throttles'
+ * unseen starts (the learner that counted the late timer alone read
+ * 514-546, 532 on average; the bench 555-594); told right, the hint stays,
+ * also where the host takes the vCPU's thread off its CPU now and then
+ * (5 % of its run time, under the gap slack: a right hint of 500 was
+ * replaced by 568-576, as in the bench, at 3 of 6 phases). And learned,
+ * the probes that check the estimate cost the window's requests at most
+ * one stall over 20 ms (the first probe after the estimate; those that
+ * agree come 10 s apart, not 2 and 8 s: two or three such stalls before,
+ * p99 9-27 ms).
+ */
+TEST(vcpu_thread_cap_seen_as_late_timers)
+{
+	static struct tcg_run r;
+	unsigned int i, n = 6;
+	u32 sum = 0;
+
+	for (i = 0; i < n; i++) {
+		u64 phase = (1 + i * 37 % 100) * MS + i * 1234 * US;
+
+		tcg_sim(&r, 0, phase, 0, TCG_WIN_TO);
+		TH_LOG("learned, phase %llu us: est %u, cap in use %u, host periods throttled %u of %u, window: %u stalls over 20 ms, p99 %llu us",
+		       phase / US, r.est, r.eff, r.hp_thr, r.hp, r.stalls,
+		       tcg_p99(&r) / US);
+		EXPECT_EQ((u32)XB_LEARN_SRC_LEARNED, r.source);
+		EXPECT_LE(pm_diff(r.est, 500) * 40, 500U * 3);
+		EXPECT_LE(r.stalls, 1U);
+		sum += r.est;
+
+		tcg_sim(&r, 500, phase, 0, TCG_WIN_TO);
+		TH_LOG("told 500, phase %llu us: est %u, source %u, host periods throttled %u of %u, window: %u stalls over 20 ms, p99 %llu us",
+		       phase / US, r.est, r.source, r.hp_thr, r.hp,
+		       r.stalls, tcg_p99(&r) / US);
+		EXPECT_EQ((u32)XB_LEARN_SRC_TOLD, r.source);
+		EXPECT_EQ(500U, r.est);
+
+		tcg_sim(&r, 500, phase, 50, TCG_WIN_TO);
+		TH_LOG("told 500, host busy 5 %%, phase %llu us: est %u, source %u, host periods throttled %u of %u, window: %u stalls over 20 ms, p99 %llu us",
+		       phase / US, r.est, r.source, r.hp_thr, r.hp,
+		       r.stalls, tcg_p99(&r) / US);
+		EXPECT_EQ((u32)XB_LEARN_SRC_TOLD, r.source);
+		EXPECT_EQ(500U, r.est);
+	}
+	TH_LOG("learned: %u on average", sum / n);
+	EXPECT_LE(pm_diff(sum / n, 500) * 100, 500U * 3);
+}
+
 TEST_HARNESS_MAIN
