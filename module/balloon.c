@@ -431,15 +431,14 @@ static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
 	xb_sample(bc, cpu, 0);
 	/*
 	 * Nothing reports steal here: a timer that fired late while the vCPU
-	 * was not halted means the hypervisor held the vCPU that long, and
-	 * from a point before the timer was due that swc.c estimates.
+	 * was not halted means the hypervisor held the vCPU that long.
 	 */
 	if (!bc->use_runstate && xb_steal_is_estimate(cpu) &&
 	    late > XB_GAP_SLACK_NS) {
 		bc->throttled_ns += late;
 		if (!READ_ONCE(bc->halt_start)) {
 			bc->stats.steal_ns += late;
-			xb_swc_add_late(&bc->swc, late);
+			xb_swc_add_gap(&bc->swc, late);
 		}
 	}
 

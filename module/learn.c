@@ -46,8 +46,7 @@
  * throttling (a sample, as above) or until the vCPU ran unthrottled well
  * above the estimate (the cap rose at least that far). Each probe of a
  * right estimate costs one throttling episode, so probes that agree come
- * ever more rarely (2 s, then 8, 32, 64 s apart, and no closer than 200
- * times the park one costs).
+ * ever more rarely (2 s, then 8, 32, 64 s apart).
  *
  * The margin decays back only to a floor that each throttling episode
  * at the estimate raises, and that itself decays only slowly: a
@@ -194,14 +193,7 @@ static void xb_learn_set(struct xb_learn *l, u32 est, u32 conf)
 
 /*
  * When to probe next, after @agree probes in a row found the estimate
- * right: a told cap once checked, only after long (XB_LEARN_HINT_GAP_NS);
- * and, once one agreed, no more often than XB_LEARN_PROBE_PARK_MULT times
- * its park. Under a long host period (a quota per 100 ms) a probe of a
- * right estimate costs a stall of up to half of it, which the I/O path
- * waits out: 2 and 8 s apart, two of them fell into the bench's 9 s
- * window (learn_test.c's TCG sim: 2-3 stalls over 20 ms, p99 9-27 ms).
- * The first probe after a new estimate is not held back: a step may be
- * under way.
+ * right: a told cap once checked, only after long (XB_LEARN_HINT_GAP_NS).
  */
 static u64 xb_learn_probe_gap(const struct xb_learn *l)
 {
@@ -212,8 +204,6 @@ static u64 xb_learn_probe_gap(const struct xb_learn *l)
 
 	while (agree-- > 1 && gap < max)
 		gap *= 4;
-	if (l->agree && gap < l->park_ns * XB_LEARN_PROBE_PARK_MULT)
-		gap = l->park_ns * XB_LEARN_PROBE_PARK_MULT;
 	return gap < max ? gap : max;
 }
 
@@ -282,18 +272,6 @@ static void xb_learn_episode_end(struct xb_learn *l, u64 now)
 	 */
 	if (l->state == XB_LEARN_PROBE && l->grid &&
 	    len < XB_LEARN_GRID_PROBE_REFILLS * l->short_ns &&
-	    xb_learn_probe_rise(l, s))
-		return;
-	/*
-	 * A quota per long host period (CFS bandwidth: 100 ms; a busy vCPU
-	 * that reserved nothing was parked for @park_ns, several of our
-	 * periods): a probe starts anywhere in it, with whatever budget is
-	 * left, so its first park can come soon and be short, and read a
-	 * rise (1 of 6 phases in learn_test.c's TCG sim: a measurement
-	 * followed, two more parks of 45-50 ms). That park ends at a refill:
-	 * the next one ends a whole cycle, and the window over both says it.
-	 */
-	if (l->state == XB_LEARN_PROBE && len < l->park_ns &&
 	    xb_learn_probe_rise(l, s))
 		return;
 	l->cyc_len = 0;
@@ -612,8 +590,6 @@ void xb_learn_period(struct xb_learn *l, u64 now, u64 len, u64 run,
 	l->state_periods++;
 
 	if (thr) {
-		if (l->state != XB_LEARN_STEADY && throttled_ns > l->park_ns)
-			l->park_ns = throttled_ns;
 		short_park = throttled_ns < l->short_ns;
 		/*
 		 * A refill grid (credit2: budget every 10 ms) parks a busy

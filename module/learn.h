@@ -54,15 +54,6 @@
 /* ... growing fourfold with each probe that agrees, up to this. */
 #define XB_LEARN_PROBE_GAP_MAX_NS 64000000000ULL
 /*
- * ... and, once one agreed, at least this many times the longest park
- * seen while reserving nothing (a probe, a measurement): what each probe
- * costs. A quota of 50 ms per 100 ms (CFS bandwidth) parks a busy vCPU
- * for up to 50 ms, so such probes come at least 10 s apart there
- * (credit1, parks of 60-149 ms: 12-30 s); credit2's refill every 10 ms
- * parks it for less than 10 ms.
- */
-#define XB_LEARN_PROBE_PARK_MULT 200
-/*
  * A told cap that one probe found right is probed again only after this
  * long without anything contradicting it, then ever more rarely, up to
  * the maximum: a right hint cannot be told from a too low one without a
@@ -171,8 +162,6 @@ enum xb_learn_state {
  * @half_busy: as @cyc_busy, in each
  * @half_thr: throttling seen in each
  * @samples: samples taken
- * @park_ns: the longest throttled period seen while the balloon reserved
- *	nothing (a probe, a measurement): what a probe costs
  */
 struct xb_learn {
 	u32 hint_pm;
@@ -208,7 +197,6 @@ struct xb_learn {
 	u64 half_busy[2];
 	bool half_thr[2];
 	u32 samples;
-	u64 park_ns;
 };
 
 void xb_learn_init(struct xb_learn *l, u32 hint_pm, bool can_learn, u64 now);

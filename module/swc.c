@@ -117,7 +117,6 @@ static void xb_swc_period_begin(struct xb_swc *swc, u64 now)
 	swc->off_ns = 0;
 	swc->steal_ns = 0;
 	swc->held_ns = 0;
-	swc->late_ns = 0;
 	swc->halt_ns = 0;
 	swc->idle_ns = 0;
 	if (!target)
@@ -309,45 +308,17 @@ bool xb_swc_add_held(struct xb_swc *swc, u64 ns)
 /**
  * xb_swc_add_gap() - account time the vCPU was held off, as estimated
  * @swc: state of the vCPU
- * @ns: the gap, its start and end seen, where nothing reports steal
+ * @ns: the gap (a timer that fired that late), where nothing reports steal
  *
  * Off-CPU time like steal, but an estimate from timing alone: an emulator
  * that runs two vCPUs on one thread, or a loaded host, makes gaps too.
  * Only gaps above the slack count, and the cap is learned from them like
- * from steal (passed as throttling to xb_swc_period_end()). A late period
- * timer shows only the end of its gap: xb_swc_add_late().
+ * from steal (passed as throttling to xb_swc_period_end()).
  *
  * Return: true if this switched the period to WC.
  */
 bool xb_swc_add_gap(struct xb_swc *swc, u64 ns)
 {
-	return xb_swc_add_off(swc, ns);
-}
-
-/**
- * xb_swc_add_late() - account a period timer that fired late, not halted
- * @swc: state of the vCPU
- * @ns: how late it fired (above the slack), where nothing reports steal
- *
- * A gap (xb_swc_add_gap()) whose start is not seen: the host stopped the
- * vCPU (a CFS-bandwidth throttle under a quota; a busy host) at some point
- * while it ran in this period, and the timer, due later, fired when the
- * vCPU ran again. From that point to the timer's expiry the period counts
- * run time the vCPU did not get: on average half of the run time the
- * period shows before the gap (the stop falls anywhere in it, the run time
- * at its end when the balloon reserved first). xb_swc_period_end() adds
- * that half to the off-CPU time and to the throttling. With the vCPU
- * thread capped at 50 ms per 100 ms (learn_test.c's TCG sim, 6 phases), a
- * learner that counted the lateness alone read the cap 6 % high (532 on
- * average for 500; the TCG bench read 555-594), and where the host also
- * took 5 % of the thread's run time it replaced a right hint of 500 by
- * 568-576 at 3 phases; now 489 on average, and the hint stays.
- *
- * Return: true if this switched the period to WC.
- */
-bool xb_swc_add_late(struct xb_swc *swc, u64 ns)
-{
-	swc->late_ns += ns;
 	return xb_swc_add_off(swc, ns);
 }
 
@@ -450,14 +421,6 @@ void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 
 	if (swc->held_ns >= swc->len_ns / XB_SWC_CAP_FULL * XB_SWC_HELD_PM)
 		throttled_ns += swc->held_ns;
-	if (swc->late_ns && len > off) {
-		/* The unseen start of the gap (xb_swc_add_late()). */
-		u64 head = (len - off) / 2;
-
-		swc->off_ns += head;
-		off += head;
-		throttled_ns += head;
-	}
 	xb_swc_settle(swc, now);
 	swc->throttled = reserving && swc->target_off_ns &&
 			 throttled_ns > limit_ns;

@@ -65,8 +65,6 @@ struct xb_swc_dom {
  * @off_ns: off-CPU time in the current period: halts and steal
  * @steal_ns: steal (involuntary off-CPU) in the current period
  * @held_ns: of it, held off runnable (xb_swc_add_held())
- * @late_ns: the period timer's lateness in the current period, counted
- *	as off-CPU time (xb_swc_add_late())
  * @halt_ns: halted (voluntary off-CPU) time in the current period
  * @idle_ns: idle time of the CPU in the current period that the balloon
  *	did not hold, as the kernel accounts it (0 if unknown)
@@ -94,7 +92,6 @@ struct xb_swc {
 	u64 off_ns;
 	u64 steal_ns;
 	u64 held_ns;
-	u64 late_ns;
 	u64 halt_ns;
 	u64 idle_ns;
 	u64 target_off_ns;
@@ -113,7 +110,6 @@ bool xb_swc_add_halt(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_steal(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_held(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_gap(struct xb_swc *swc, u64 ns);
-bool xb_swc_add_late(struct xb_swc *swc, u64 ns);
 void xb_swc_add_idle(struct xb_swc *swc, u64 ns);
 u64 xb_swc_off_needed(const struct xb_swc *swc);
 void xb_swc_resume(struct xb_swc *swc, u64 now);
