@@ -176,6 +176,99 @@ TEST(steal_revealed_after_its_charge_comes_off_the_slice_later)
 	EXPECT_LE(5 * MS, taken);
 }
 
+/*
+ * Tasks switching on one CPU, with steal revealed in bursts larger than
+ * the charges (a tick's worth of kcpustat, a late timer's gap): the carry
+ * never outlives its slice. A slice's first charge takes no more than was
+ * revealed at it, a slice takes no more than was revealed during it, and
+ * every charge leaves sum_exec_runtime at least where it was and the
+ * slice non-negative, with no more carried than the slice has run. A charge that only looks like a slice's first one
+ * (everything before it in the slice was taken back) had nothing carried.
+ */
+TEST(carry_never_outlives_its_slice)
+{
+	struct xb_steal_slice sl = { 0 };
+	u64 sum[3] = { 0 }, prev[3] = { 0 }, raw = 1000 * MS, r = 12345;
+	u64 runtime, slice_ran, take, burst, revealed, sum_in_slice = 0;
+	u64 taken_in_slice = 0, revealed_total = 0, taken_total = 0;
+	unsigned int cur = 0, i, looks_first = 0, carried = 0;
+	bool first = true, primed = false;
+
+	for (i = 0; i < 200000; i++) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		if ((r >> 60) < 3) {	/* a switch: the next task's slice */
+			ASSERT_LE(taken_in_slice, sum_in_slice);
+			cur = (cur + 1 + ((r >> 40) & 1)) % 3;
+			prev[cur] = sum[cur];
+			first = true;
+			sum_in_slice = taken_in_slice = 0;
+		}
+		/* Mostly short charges, now and then a tick or a long one. */
+		runtime = 1 + (r >> 20) % (((r >> 56) & 3) ? 200 * US : 51 * MS);
+		/* Steal: none, a little, or a burst of up to 50 ms. */
+		burst = ((r >> 50) & 7) == 0 ? (r >> 8) % (50 * MS) :
+			((r >> 50) & 7) < 3 ? (r >> 12) % runtime : 0;
+		raw += burst;
+		revealed = primed ? burst : 0;
+		primed = true;
+		sum[cur] += runtime;
+		slice_ran = sum[cur] - prev[cur];
+		if (!first && runtime >= slice_ran) {
+			looks_first++;
+			ASSERT_EQ(0ULL, sl.carry);
+		}
+		take = xb_steal_slice_take(&sl, raw, runtime, slice_ran);
+		ASSERT_LE(take, runtime);
+		ASSERT_LE(take, slice_ran);
+		if (first)
+			ASSERT_LE(take, revealed);
+		if (take > revealed)
+			carried++;
+		sum[cur] -= take;
+		ASSERT_LE(prev[cur], sum[cur]);
+		/* What is owed still was stolen from the slice's run so far. */
+		ASSERT_LE(sl.carry, sum[cur] - prev[cur]);
+		sum_in_slice += revealed;
+		taken_in_slice += take;
+		revealed_total += revealed;
+		taken_total += take;
+		first = false;
+	}
+	ASSERT_LE(taken_total, revealed_total);
+	/* The walk did reach the cases it is about. */
+	ASSERT_LT(0U, looks_first);
+	ASSERT_LT(1000U, carried);
+}
+
+/*
+ * The limit of the carry: where the fast source lags (Xen's kcpustat,
+ * brought up to date at the tick), steal that fell in the last part-tick
+ * of the previous task shows at the next task's first tick. If that task
+ * was charged before the tick, its tick is not the first charge of its
+ * slice, and the steal is taken off it as far as the slice has run, not
+ * only as far as the tick's own charge (before the carry: 0.5 ms here).
+ * Never more than the slice ran, and never past the slice.
+ */
+TEST(steal_before_the_slice_shown_late_is_bounded_by_the_slice)
+{
+	struct xb_steal_slice sl = { 0 };
+	u64 taken;
+
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 100 * MS, 4 * MS, 4 * MS));
+	/* B's last 3 ms, 2 of them stolen: the tick has not shown them. */
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 100 * MS, 3 * MS, 7 * MS));
+	/* A's first charge (a wake-up on its runqueue), 1 ms in. */
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 100 * MS, 1 * MS, 1 * MS));
+	/* The tick, 0.5 ms later, shows B's 2 ms. */
+	taken = xb_steal_slice_take(&sl, 102 * MS, 500 * US, 1500 * US);
+	EXPECT_EQ(500 * US, taken);
+	taken += xb_steal_slice_take(&sl, 102 * MS, 4 * MS, 5 * MS);
+	EXPECT_EQ(1500 * US, taken);
+	/* The next slice owes nothing. */
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 102 * MS, 4 * MS, 4 * MS));
+	EXPECT_EQ(0ULL, xb_steal_slice_take(&sl, 102 * MS, 4 * MS, 8 * MS));
+}
+
 /* One scheduler event: an exact reading first if @exact, then the charge. */
 static u64 event(struct xb_steal_slice *sl, u64 fast, u64 exact, u64 runtime,
 		 u64 slice_ran)
