@@ -166,12 +166,6 @@ struct xb_balloon_cpu {
 
 static DEFINE_PER_CPU(struct xb_balloon_cpu, xb_balloon_cpus);
 static DEFINE_MUTEX(xb_attach_mutex);
-/*
- * What the vCPUs share (swc.c): on Xen, which caps a domain, one budget
- * for all of them; elsewhere each is taken to have its own (a KVM host
- * may cap each vCPU thread or the whole VM: we cannot tell).
- */
-static struct xb_swc_dom xb_swc_dom;
 static enum cpuhp_state xb_balloon_hp_state;
 
 /*
@@ -412,7 +406,6 @@ static void xb_swc_refresh(struct xb_balloon_cpu *bc, u64 now)
 	/* Nothing to learn from: the hint, if any, is used as told. */
 	if (xb_steal_source_of(bc->cpu) == XB_STEAL_NONE || !learn)
 		xb_swc_cannot_learn(&bc->swc);
-	xb_swc_set_dom(&bc->swc, &xb_swc_dom);
 }
 
 static enum hrtimer_restart xb_period_timer_fn(struct hrtimer *timer)
@@ -559,8 +552,6 @@ static int xb_attach(struct file *file, unsigned int cpu, bool dynamic)
 		ret = -EINVAL;
 		goto out;
 	}
-	/* Each attach follows CPU hotplug; swc.c reads it at period ends. */
-	WRITE_ONCE(xb_swc_dom.vcpus, xb_hv_is_xen() ? num_online_cpus() : 1);
 	raw_spin_lock_irq(&bc->lock);
 	now = ktime_get_ns();
 	bc->cfg_gen = 0;

@@ -66,31 +66,6 @@
  * soon as the vCPU is busy (the first probe of any estimate), and after
  * that only when nothing contradicted it for XB_LEARN_HINT_GAP_NS; samples
  * that agree with it leave it the estimate.
- *
- * A budget shared by several vCPUs (@shared). Xen caps a domain, not a
- * vCPU: credit2 refills one pool of cap x 10 ms every 10 ms, a vCPU that
- * starts to run grabs up to 1/N of it (budget_quota) and another grab
- * as soon as that is spent, puts back what it did not use only when it
- * stops running (unit_return_budget(), from csched2_context_saved()),
- * and a vCPU that finds the pool empty is parked until the next refill
- * or until another vCPU puts budget back. A quota is no reservation:
- * what one vCPU's balloon holds back, a busy sibling takes. So what a
- * vCPU runs, and when it is parked, depends on its siblings as much as
- * on itself, and the exchange above breaks down. A vCPU that probes or
- * measures (reserves nothing) takes its siblings' reserves: they are
- * parked at a right estimate, measure in turn, and the estimates drift
- * apart, each vCPU parked in turn (2 vCPUs told 500 each: 791 on one of
- * them on Xen credit2, 600-930 in the unit tests' simulation). So
- * a vCPU that shares does not probe, keeps at least
- * XB_LEARN_SHARED_MARGIN_PM under its estimate (shares that add up to
- * the whole budget leave nothing for the wake-ups of a vCPU whose
- * sibling is still running its share), and takes throttling at its
- * estimate for an overrun (a wider margin), not for a change, unless a
- * window of XB_LEARN_MEASURE_NS or more ran below what even the widest
- * margin lets run: a cap that fell, which parks every vCPU, so that they
- * measure together and each gets its share of the pool. A cap that rose
- * is not found while the vCPUs share (no probe can find it without
- * taking a sibling's share); a told cap is used as told, less the margin.
  */
 #include "learn.h"
 
@@ -149,16 +124,14 @@ void xb_learn_init(struct xb_learn *l, u32 hint_pm, bool can_learn, u64 now)
  */
 u32 xb_learn_cap(const struct xb_learn *l)
 {
-	u32 cap, margin = l->margin_pm;
+	u32 cap;
 
 	if (l->state != XB_LEARN_STEADY || !l->est_pm ||
 	    l->est_pm >= XB_LEARN_FULL)
 		return XB_LEARN_FULL;
 	if (!l->can_learn)
 		return l->est_pm;
-	if (l->shared && margin < XB_LEARN_SHARED_MARGIN_PM)
-		margin = XB_LEARN_SHARED_MARGIN_PM;
-	cap = l->est_pm - l->est_pm * margin / XB_LEARN_FULL;
+	cap = l->est_pm - l->est_pm * l->margin_pm / XB_LEARN_FULL;
 	return cap < XB_LEARN_MIN_PM ? XB_LEARN_MIN_PM : cap;
 }
 
@@ -217,19 +190,6 @@ static bool xb_learn_probe_rise(const struct xb_learn *l, u32 s)
 {
 	return s > l->est_pm &&
 	       xb_learn_changed(l->est_pm + (s - l->est_pm) / 2, l->est_pm);
-}
-
-/*
- * A vCPU that shares its budget (@shared) and was throttled at its
- * estimate: only a sample over a long window, below what the widest
- * margin lets run, says that the cap fell. Anything less may be a
- * sibling's doing (learn.c, above).
- */
-static bool xb_learn_fell(const struct xb_learn *l, u32 s, u64 len)
-{
-	return len >= XB_LEARN_MEASURE_NS &&
-	       (u64)s * XB_LEARN_FULL <
-	       (u64)l->est_pm * (XB_LEARN_FULL - XB_LEARN_MARGIN_MAX_PM);
 }
 
 static u32 xb_learn_floor_up(u32 floor)
@@ -382,8 +342,7 @@ static void xb_learn_episode_end(struct xb_learn *l, u64 now)
 		 */
 		if (!l->est_pm || l->est_pm >= XB_LEARN_FULL ||
 		    (xb_learn_changed(s, l->est_pm) &&
-		     (!whole || xb_learn_changed(whole, l->est_pm)) &&
-		     (!l->shared || xb_learn_fell(l, s, len)))) {
+		     (!whole || xb_learn_changed(whole, l->est_pm)))) {
 			/* First contention, a step or a wrong hint. */
 			l->agree = 0;
 			l->probed = false;
@@ -533,7 +492,7 @@ static void xb_learn_quiet(struct xb_learn *l, u64 now, bool used)
 			else
 				l->margin_pm = floor;
 		}
-		if (l->busy >= XB_LEARN_PROBE_QUIET && !l->shared &&
+		if (l->busy >= XB_LEARN_PROBE_QUIET &&
 		    (s64)(now - l->next_probe) >= 0) {
 			/* Has the cap risen? Only throttling can say. */
 			l->cyc_len = 0;

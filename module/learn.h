@@ -96,13 +96,6 @@
 #define XB_LEARN_MARGIN_DECAY_PM 5
 /* A vCPU that ran more than this unthrottled is taken as uncapped. */
 #define XB_LEARN_UNCAPPED_PM	850
-/*
- * The least margin of a vCPU whose cap is a share of one budget with
- * other vCPUs (@shared, learn.c): their shares add up to the whole
- * budget, and the one of them that ran its share first in a refill
- * period finds nothing left for its next wake-up until the refill.
- */
-#define XB_LEARN_SHARED_MARGIN_PM 50
 
 /*
  * Where the cap in use comes from: the UAPI's enum xb_cap_source (the
@@ -132,10 +125,6 @@ enum xb_learn_state {
  * @floor_raise: when @floor_pm was last raised (ns)
  * @state: enum xb_learn_state
  * @can_learn: something reports steal or gaps on this vCPU
- * @shared: the cap is a share of a budget that other vCPUs draw on too
- *	(Xen caps a domain): no probes, a margin of at least
- *	XB_LEARN_SHARED_MARGIN_PM, and a measurement only for heavy
- *	throttling (learn.c)
  * @short_ns: a park shorter than this is a refill grid's (the period's
  *	length, set by swc.c; 0: never): parks in a row are episodes of their own
  * @grid: swc.c found a refill grid (short parks, no long one): a probe's
@@ -172,7 +161,6 @@ struct xb_learn {
 	u32 floor_pm;
 	u32 state;
 	bool can_learn;
-	bool shared;
 	u64 short_ns;
 	bool grid;
 	bool in_episode;

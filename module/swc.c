@@ -71,16 +71,6 @@
  * cap; elsewhere steal, or timer gaps where nothing reports steal). While
  * the cap is unknown nothing is reserved: reserving against an unknown cap
  * could only hurt, and the first throttling teaches it.
- *
- * Several vCPUs, one budget (struct xb_swc_dom). Xen caps a domain: its
- * vCPUs draw on one budget (credit2: one pool, refilled every 10 ms, each
- * vCPU grabbing up to 1/N of it at a time), so a vCPU's cap is a share,
- * and how the learner treats it is in learn.c. The jitter must end on
- * every vCPU once a refill grid shows on one: a sibling whose jittered
- * periods run more than its share of a refill period is not parked
- * itself (the vCPU that comes next to the empty pool is, most often the
- * one with the I/O), so it would never see the parks that end its
- * jitter, and its excess parks the others for good.
  */
 #include "swc.h"
 
@@ -210,27 +200,6 @@ void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
 		.rnd = (u32)(now ^ now >> 32) | 1,
 	};
 	xb_swc_learn_from(swc, true, now);
-}
-
-/* The cap is a share of a budget that other vCPUs draw on too. */
-static bool xb_swc_shared(const struct xb_swc *swc)
-{
-	return swc->dom && XB_READ_ONCE(swc->dom->vcpus) > 1;
-}
-
-/**
- * xb_swc_set_dom() - say what this vCPU shares with the others
- * @swc: state, just set up by xb_swc_init() (or xb_swc_cannot_learn())
- * @dom: shared by every vCPU of the guest; NULL for nothing
- *
- * Its @vcpus may change at any time: it is read at each period's end.
- */
-void xb_swc_set_dom(struct xb_swc *swc, struct xb_swc_dom *dom)
-{
-	swc->dom = dom;
-	swc->learn.shared = xb_swc_shared(swc);
-	swc->eff_cap_pm = xb_learn_cap(&swc->learn);
-	xb_swc_period_begin(swc, swc->period_start);
 }
 
 /**
@@ -386,20 +355,7 @@ static void xb_swc_grid_period(struct xb_swc *swc, u64 throttled_ns,
 		 * by the end of its period, which the learner's probes use.
 		 */
 		swc->learn.grid = !swc->grid_whole;
-		/* ... and the vCPUs that share our budget stop too. */
-		if (swc->learn.grid && xb_swc_shared(swc))
-			XB_WRITE_ONCE(swc->dom->refill_grid, 1);
 	}
-}
-
-/* A vCPU that shares its budget stops jittering once a sibling found a grid. */
-static void xb_swc_sibling_grid(struct xb_swc *swc)
-{
-	if (!swc->jitter || !xb_swc_shared(swc) ||
-	    !XB_READ_ONCE(swc->dom->refill_grid))
-		return;
-	swc->jitter = false;
-	swc->learn.grid = true;
 }
 
 /**
@@ -425,8 +381,6 @@ void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 	swc->throttled = reserving && swc->target_off_ns &&
 			 throttled_ns > limit_ns;
 	xb_swc_grid_period(swc, throttled_ns, limit_ns, len);
-	xb_swc_sibling_grid(swc);
-	swc->learn.shared = xb_swc_shared(swc);
 	xb_learn_period(&swc->learn, now, len, len > off ? len - off : 0,
 			throttled_ns);
 	swc->eff_cap_pm = xb_learn_cap(&swc->learn);

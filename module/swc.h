@@ -35,21 +35,6 @@
 #define XB_SWC_HOLD_MAX_PM	900
 
 /**
- * struct xb_swc_dom - what the vCPUs of one guest share (swc.c)
- * @vcpus: vCPUs whose caps are shares of one budget (Xen caps a domain:
- *	all of its vCPUs); 0 or 1: each vCPU has a cap of its own
- * @refill_grid: one of them found a refill grid (its jitter ended for it)
- *
- * Written and read from every vCPU's period timer, without a common lock:
- * each field is read and written once (XB_READ_ONCE()), and so the flag
- * is a u8, not a bool (scripts/once-bool-lint.sh).
- */
-struct xb_swc_dom {
-	u32 vcpus;
-	u8 refill_grid;
-};
-
-/**
  * struct xb_swc - reservation state of one vCPU
  * @period_ns: accounting period, the longest one
  * @len_ns: length of the current period, at most @period_ns (jittered)
@@ -76,8 +61,6 @@ struct xb_swc_dom {
  * @grid_parks: periods with a park shorter than a period since the last
  *	longer one
  * @grid_whole: one of them was throttled whole (jittered short)
- * @dom: what this vCPU shares with the others of its guest, NULL if
- *	nothing (xb_swc_set_dom())
  */
 struct xb_swc {
 	u64 period_ns;
@@ -99,13 +82,11 @@ struct xb_swc {
 	bool throttled;
 	u32 grid_parks;
 	bool grid_whole;
-	struct xb_swc_dom *dom;
 };
 
 void xb_swc_init(struct xb_swc *swc, u64 period_ns, u32 cap_pm, u64 now,
 		 bool jitter);
 void xb_swc_cannot_learn(struct xb_swc *swc);
-void xb_swc_set_dom(struct xb_swc *swc, struct xb_swc_dom *dom);
 bool xb_swc_add_halt(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_steal(struct xb_swc *swc, u64 ns);
 bool xb_swc_add_held(struct xb_swc *swc, u64 ns);
