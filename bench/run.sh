@@ -266,6 +266,16 @@ is_shared() { # platform
 	*) return 1 ;;
 	esac
 }
+# The cases a platform runs: its own on the sharing and several-vCPU ones.
+plat_cases() { # platform
+	if is_shared "$1"; then
+		echo "$sharing_cases"
+	elif [ "$(plat_vcpus "$1")" != 1 ]; then
+		echo "$vcpus_cases"
+	else
+		echo "$cases"
+	fi
+}
 
 msg() {
 	echo "bench: $*" >&2
@@ -946,18 +956,11 @@ xen_case_list() {
 		done
 		return
 	fi
-	if [ "$(plat_vcpus "$xen_plat")" != 1 ]; then
-		for c in $vcpus_cases; do
-			if [ "$c" = floor ]; then
-				echo "floor 0"
-			else
-				echo "$c $xen_cap"
-			fi
-		done
-		return
-	fi
 	for cap in $xen_caps; do
-		for c in $cases; do
+		# Several vCPUs: their own cases, at the first cap only.
+		[ "$(plat_vcpus "$xen_plat")" = 1 ] || [ "$cap" = "$xen_cap" ] ||
+			continue
+		for c in $(plat_cases "$xen_plat"); do
 			[ "$cap" = "$xen_cap" ] ||
 				case " $xen_more " in *" $c "*) ;; *) continue ;; esac
 			# The floor: once, uncapped (dom0's cap 0).
@@ -1290,10 +1293,7 @@ nrow=$(((ng + ncol - 1) / ncol))
 		esac
 		sep="plot"
 		line=
-		cl=$cases
-		! is_shared "$p" || cl=$sharing_cases
-		[ "$(plat_vcpus "$p")" = 1 ] || cl=$vcpus_cases
-		for c in $cl; do
+		for c in $(plat_cases "$p"); do
 			f=$work/$p-$k/cases/$c-$pct-$per.samples
 			[ -s "$f" ] || continue
 			# x in ms, y the share at or above x: (n - i + 1) / n.
