@@ -61,8 +61,9 @@
  * off the next task to run, and where the fast source lags (kcpustat, up
  * to a tick) steal of the task that ran before comes off the next task's
  * slice as far as that slice ran before the source showed it; a task
- * switched out before its carry is taken keeps it; CFS bandwidth (cpu.max) and cgroup usage
- * (cpu.stat) are charged before our event and still include steal.
+ * switched out before its carry is taken keeps it; CFS bandwidth
+ * (cpu.max) and cgroup usage (cpu.stat) are charged before our event and
+ * still include steal.
  *
  * On/off is registering the probes or not: when off the scheduler pays
  * nothing.
