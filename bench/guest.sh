@@ -121,7 +121,10 @@ calib() { # id
 }
 
 # The balloon's debugfs line of CPU 0, as PREFIX<column>=<value> words,
-# from one of udpecho's snapshot files.
+# from one of udpecho's snapshot files; with several vCPUs, also each other
+# CPU's periods, reserves met, throttled periods and cap in use, as
+# PREFIXc<cpu>_<column>=<value> (several vCPUs share a domain's budget, and
+# one vCPU's counters do not tell where the parks fell).
 xb_stats_kv() { # prefix file
 	[ -r "$2" ] || return 0
 	awk -v pre="$1" '
@@ -130,6 +133,11 @@ xb_stats_kv() { # prefix file
 	on && hdr && $1 == "0" {
 		for (i = 2; i <= NF; i++)
 			printf " %s%s=%s", pre, name[i], $i
+	}
+	on && hdr && $1 ~ /^[1-9][0-9]*$/ {
+		for (i = 2; i <= NF; i++)
+			if (name[i] ~ /^(periods|periods_reserved|periods_throttled|eff_cap_pm)$/)
+				printf " %sc%s_%s=%s", pre, $1, name[i], $i
 	}' "$2"
 }
 
