@@ -113,6 +113,8 @@
 #   XB_BENCH_XEN_DOM0_POLL  seconds between the Xen harness's checks in dom0
 #                        for the guest's end (60; each check disturbs the
 #                        domU, see run_xen_kernel)
+#   XB_XEN_ARGS          more of Xen's command line for the xen* platforms
+#                        (tests/xen/run.sh), e.g. sched_ratelimit_us=0
 #   XB_BENCH_XEN_CREDIT_LOG  seconds between samples of the scheduler's
 #                        state of the domU (the 'r' debug key; made for
 #                        credit1) during each measurement (0: none), as

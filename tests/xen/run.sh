@@ -59,6 +59,8 @@ environment:
                   time over the run is checked and reported
   XB_XEN_QEMU_CPU the CPU QEMU emulates (default max,-smap,-smep), e.g. to
                   try which of its features a platform problem follows
+  XB_XEN_ARGS     more of Xen's command line, e.g. sched_ratelimit_us=0
+                  (Xen's boot options, words without quotes)
   XB_DOM0_POLL    seconds between dom0's checks for the guest's end
                   (default 0.5); each forks a few processes
   XB_CACHE_DIR    cache for the Xen debs and the built images
@@ -131,6 +133,10 @@ sched=${XB_XEN_SCHED:-credit}
 case $sched in
 credit | credit2) ;;
 *) die "XB_XEN_SCHED: credit or credit2, not '$sched'" ;;
+esac
+xen_args=${XB_XEN_ARGS:-}
+case $xen_args in
+*[!a-zA-Z0-9_=,.:\ -]*) die "XB_XEN_ARGS: Xen boot options (name=value words), not '$xen_args'" ;;
 esac
 domu_mem=${XB_DOMU_MEM:-256}
 domu_maxmem=${XB_DOMU_MAXMEM:-$domu_mem}
@@ -534,7 +540,7 @@ qemu_args=(
 	-nodefaults -no-user-config -display none -no-reboot
 	-accel tcg -machine q35 -cpu "${XB_XEN_QEMU_CPU:-max,-smap,-smep}" -smp "$npcpu" -m 2048
 	-kernel "$art/xen.elf"
-	-append "console=com1 com1=115200,8n1 sched=$sched dom0_mem=768M,max:768M dom0_max_vcpus=1 dom0_vcpus_pin"
+	-append "console=com1 com1=115200,8n1 sched=$sched dom0_mem=768M,max:768M dom0_max_vcpus=1 dom0_vcpus_pin${xen_args:+ $xen_args}"
 	-initrd "$(qarg "$vmlinuz") console=hvc0 earlyprintk=xen quiet,$(qarg "$work/dom0.cpio")"
 	-chardev "file,id=com1,path=$(qarg "$out/console.log")" -serial chardev:com1
 	-chardev "file,id=com2,path=$(qarg "$out/serial1.log")" -serial chardev:com2
