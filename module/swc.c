@@ -262,7 +262,8 @@ bool xb_swc_add_steal(struct xb_swc *swc, u64 ns)
  * scheduler's wake-up preference for its I/O. Keeping it under that share
  * is what keeps its wake-ups preferred, so the share is learned like a
  * cap: xb_swc_period_end() adds this to the period's throttling once it is
- * XB_SWC_HELD_PM of the period. Below that it is a context switch's rate
+ * XB_SWC_HELD_PM of the period, in a period the vCPU blocked for less than
+ * that (xb_swc_held_is_share()). Below that it is a context switch's rate
  * limit (credit1 made a vCPU alone on its pCPU wait 1-2 ms in most periods
  * beside a busy dom0), not a share.
  *
@@ -358,6 +359,28 @@ static void xb_swc_grid_period(struct xb_swc *swc, u64 throttled_ns,
 	}
 }
 
+/*
+ * Time held off runnable shows the share only where the vCPU wanted the
+ * pCPU for the whole period: long enough to be a neighbour's slice, not a
+ * context switch's rate limit (XB_SWC_HELD_PM), and in a period the vCPU
+ * did not block for a good part of (XB_SWC_HELD_PM: halted by the balloon
+ * or idle). A vCPU that blocks gives its pCPU away, and credit2 then lets
+ * the neighbour keep it for up to its whole time slice (csched2_runtime():
+ * up to 10 ms, the rate limit's 1 ms at least) whatever the vCPU used:
+ * beside a busy neighbour the I/O-only guest, 92 % idle, was runnable 44-
+ * 55 % of the time, and the balloon's own halts did the same to it. Read
+ * as a share, that drove the share in use down to 54 (of 500) and starved
+ * the hog. A vCPU held off over its share still shows: its period
+ * stretches by the neighbour's slice, which outweighs what it blocked.
+ */
+static bool xb_swc_held_is_share(const struct xb_swc *swc, u64 len)
+{
+	u64 blocked = swc->halt_ns + swc->idle_ns;
+
+	return swc->held_ns >= swc->len_ns / XB_SWC_CAP_FULL * XB_SWC_HELD_PM &&
+	       blocked < len / XB_SWC_CAP_FULL * XB_SWC_HELD_PM;
+}
+
 /**
  * xb_swc_period_end() - close the period, adapt the cap, open the next one
  * @swc: state of the vCPU
@@ -375,7 +398,7 @@ void xb_swc_period_end(struct xb_swc *swc, u64 now, bool reserving,
 	u64 len = now > swc->period_start ? now - swc->period_start : 0;
 	u64 off = swc->off_ns + swc->idle_ns;
 
-	if (swc->held_ns >= swc->len_ns / XB_SWC_CAP_FULL * XB_SWC_HELD_PM)
+	if (xb_swc_held_is_share(swc, len))
 		throttled_ns += swc->held_ns;
 	xb_swc_settle(swc, now);
 	swc->throttled = reserving && swc->target_off_ns &&

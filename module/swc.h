@@ -22,6 +22,8 @@
  * Time held off runnable (Xen: a busy neighbour on our pCPU) counts as
  * throttling only from this share of a period (per mille): a vCPU alone on
  * its pCPU waits out a context switch's rate limit (1-2 ms) now and then.
+ * Nor in a period the vCPU was blocked for this share of: it gave the pCPU
+ * away and waited for it back, which is not its share (swc.c).
  */
 #define XB_SWC_HELD_PM		250
 /* Periods with a short park, none long, that show a refill grid (swc.c). */

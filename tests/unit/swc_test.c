@@ -506,6 +506,50 @@ TEST(held_time_teaches_a_share_only_when_it_is_long)
 }
 
 /*
+ * A vCPU that blocks gives its pCPU away; beside a busy neighbour credit2
+ * then lets the neighbour keep it for its time slice (up to 10 ms), so the
+ * vCPU is runnable long after each wake-up whatever it used. That is not
+ * its share: an I/O guest idle most of the time, or a balloon that halts
+ * half of each period, learns nothing from it. Held off without blocking,
+ * for the neighbour's slices, it still learns the share.
+ */
+TEST(held_time_after_blocking_is_not_a_share)
+{
+	struct xb_swc s;
+	u64 t = 0;
+	int i;
+
+	/* Idle 6 ms, held 3 ms, runs 1 ms: an I/O guest on credit2. */
+	xb_swc_init(&s, P, 0, t, false);
+	for (i = 0; i < 300; i++) {
+		xb_swc_add_halt(&s, 6 * MS);
+		xb_swc_add_held(&s, 3 * MS);
+		xb_swc_period_end(&s, t += P, false, 0);
+		EXPECT_FALSE(s.learn.in_episode);
+	}
+	EXPECT_EQ((u32)XB_LEARN_SRC_UNKNOWN, s.learn.source);
+	EXPECT_EQ(1000U, s.eff_cap_pm);
+
+	/* Told 500: the balloon halts 5 ms, then waits 4 ms for the pCPU. */
+	xb_swc_init(&s, P, 500, t, false);
+	for (i = 0; i < 300; i++) {
+		xb_swc_add_halt(&s, 5 * MS);
+		xb_swc_add_held(&s, 4 * MS);
+		xb_swc_period_end(&s, t += P, true, 0);
+		EXPECT_FALSE(s.throttled);
+		EXPECT_FALSE(s.learn.in_episode);
+	}
+	EXPECT_EQ(500U, s.eff_cap_pm);
+
+	/* Halted 3 ms, then held for a neighbour's 30 ms slice: a share. */
+	xb_swc_init(&s, P, 0, t, false);
+	xb_swc_add_halt(&s, 3 * MS);
+	xb_swc_add_held(&s, 30 * MS);
+	xb_swc_period_end(&s, t += 40 * MS, false, 0);
+	EXPECT_TRUE(s.learn.in_episode);
+}
+
+/*
  * Where only the balloon's halts are seen, the idle task's halts must not
  * pass for run time: an idle guest is not a busy one, so nothing is
  * probed, nothing is learned from it, and a told cap stays in use.
