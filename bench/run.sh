@@ -1029,11 +1029,15 @@ run_xen_kernel() { # platform k
 	xen_case_list | while read -r c cap; do
 		echo "$c-$cap-$per $cap $(xen_steps "$c" "$cap") $(run_args "$c" "$cap" "$ref")"
 	done > "$pl/bench-xen.cases"
-	# Boot and toolstack ~1 min, per case set-up, warm-up, window, drain.
+	# Boot and toolstack ~1 min, per case set-up, warm-up, window, drain,
+	# and dom0 passing each case's samples on over its console, which
+	# grows with the window: two 100 s windows on credit1 (20k samples
+	# each) ran out of a timeout that counted each window once, so it
+	# counts them twice.
 	# Beside the busy neighbour the domU sets each case up at half speed.
 	local slack=90
 	! is_shared "$p" || slack=150
-	local xen_timeout=$((420 + xen_dom0_poll + $(wc -l < "$pl/bench-xen.cases") * (warmup + duration + slack)))
+	local xen_timeout=$((420 + xen_dom0_poll + $(wc -l < "$pl/bench-xen.cases") * (warmup + 2 * duration + slack)))
 	msg "$p $k: booting Xen ($sched) with a PV dom0 and domU, neighbour $nbr (icount, timeout ${xen_timeout}s)"
 	# dom0's harness polls for the guest's end every XB_DOM0_POLL s, and
 	# each round forks processes for ~50 ms; QEMU runs dom0's and the
