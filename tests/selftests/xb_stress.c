@@ -2027,28 +2027,67 @@ static void diag_rt_tasks(const char *name)
 		closedir(d);
 }
 
-static int klog_count(const char * const *needles, int *counts, int n)
+/* The line a KCSAN report ends with (and starts with: see klog_count()). */
+static bool klog_rule(const char *line, const char *end)
+{
+	const char *p = memchr(line, '=', end - line);
+
+	return p && end - p >= 40 && strspn(p, "=") >= 40;
+}
+
+/*
+ * Count each of @needles in the kernel log, in @counts. A KCSAN report,
+ * from its "BUG: KCSAN:" title to the rule that closes it, counts for
+ * nothing: its frames name whatever code an interrupt hit
+ * (debug_lockdep_rcu_enabled() has "lockdep"), and the harness's console
+ * scan judges the report itself (see klog_bad[]). With @seen, also print
+ * each line that matches needle i past its first @seen[i] matches: what a
+ * test added, the line before it as context.
+ */
+static int klog_count(const char * const *needles, int *counts, int n,
+		      const int *seen)
 {
 	static char *buf;
 	static int len;
-	char *p;
-	int i, got;
+	const char *line, *end, *prev = NULL;
+	bool in_kcsan = false;
+	int i, got, shown = 0;
 
 	if (!buf) {
 		len = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
 		if (len <= 0)
 			len = 1 << 20;
 		buf = malloc(len + 1);
+		if (!buf)
+			return -ENOMEM;
 	}
 	got = klogctl(3, buf, len);		/* SYSLOG_ACTION_READ_ALL */
 	if (got < 0)
 		return -errno;
 	buf[got] = '\0';
-	for (i = 0; i < n; i++) {
-		counts[i] = 0;
-		for (p = buf; (p = strstr(p, needles[i])); p++)
-			if (strncmp(p, "BUG: KCSAN:", 11))
-				counts[i]++;
+	memset(counts, 0, n * sizeof(*counts));
+	for (line = buf; *line; prev = line, line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		if (memmem(line, end - line, "BUG: KCSAN:", 11)) {
+			in_kcsan = true;
+			continue;
+		}
+		if (in_kcsan) {
+			in_kcsan = !klog_rule(line, end);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			if (!memmem(line, end - line, needles[i],
+				    strlen(needles[i])))
+				continue;
+			if (++counts[i] <= (seen ? seen[i] : INT_MAX) ||
+			    shown++ >= 20)
+				continue;
+			if (prev)
+				diag("  klog: %.*s", (int)(line - 1 - prev),
+				     prev);
+			diag("  klog: %.*s", (int)(end - line), line);
+		}
 	}
 	return 0;
 }
@@ -2056,8 +2095,8 @@ static int klog_count(const char * const *needles, int *counts, int n)
 /*
  * KCSAN is left to the harness's console scan, which counts only the
  * races with a frame of the module (the kernel has its own, and 6.12's
- * timekeeping latch is unannotated); a KCSAN report is a "BUG: KCSAN:"
- * line, so "BUG:" must skip those too (klog_count()).
+ * timekeeping latch is unannotated); klog_count() skips every line of a
+ * KCSAN report, its title ("BUG: KCSAN:") and its frames.
  */
 static const char * const klog_bad[] = {
 	"RT throttling activated", "BUG:", "WARNING:", "Call Trace",
@@ -2098,7 +2137,7 @@ static void run_test(const struct test *t)
 	pid_t pid;
 
 	all_stats(st0);
-	klog_count(klog_bad, before, NKLOG);
+	klog_count(klog_bad, before, NKLOG, NULL);
 	diag("--- %s (limit %u s)", t->name, limit);
 	fflush(stdout);
 	pid = fork();
@@ -2120,7 +2159,7 @@ static void run_test(const struct test *t)
 		       t->name, status);
 	}
 	cleanup(pid);
-	klog_count(klog_bad, after, NKLOG);
+	klog_count(klog_bad, after, NKLOG, NULL);
 	for (i = 0; i < (int)NKLOG; i++) {
 		if (after[i] > before[i]) {
 			klog_ok = false;
@@ -2129,6 +2168,7 @@ static void run_test(const struct test *t)
 		}
 	}
 	if (!klog_ok) {
+		klog_count(klog_bad, after, NKLOG, before);
 		all_stats(st1);
 		diag_stats(t->name, st0, st1);
 		diag_rt_tasks(t->name);
