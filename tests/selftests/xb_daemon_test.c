@@ -384,8 +384,10 @@ static pid_t start_daemon(struct daemon_data *self,
 /* Each thread of @pid: its state, where it waits and its kernel stack. */
 static void log_threads(pid_t pid)
 {
+	static const char * const files[] = { "stat", "wchan", "stack" };
 	char dir[64], path[384], buf[2048], what[64];
 	struct dirent *e;
+	unsigned int i;
 	DIR *d;
 
 	snprintf(dir, sizeof(dir), "/proc/%d/task", pid);
@@ -394,15 +396,12 @@ static void log_threads(pid_t pid)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(what, sizeof(what), "thread %.16s", e->d_name);
-		snprintf(path, sizeof(path), "%s/%s/stat", dir, e->d_name);
-		if (!read_str(path, buf, sizeof(buf)))
-			log_text(what, buf);
-		snprintf(path, sizeof(path), "%s/%s/wchan", dir, e->d_name);
-		if (!read_str(path, buf, sizeof(buf)))
-			log_text(what, buf);
-		snprintf(path, sizeof(path), "%s/%s/stack", dir, e->d_name);
-		if (!read_str(path, buf, sizeof(buf)))
-			log_text(what, buf);
+		for (i = 0; i < ARRAY_SIZE(files); i++) {
+			snprintf(path, sizeof(path), "%s/%s/%s", dir,
+				 e->d_name, files[i]);
+			if (!read_str(path, buf, sizeof(buf)))
+				log_text(what, buf);
+		}
 	}
 	if (d)
 		closedir(d);
